@@ -1,0 +1,4 @@
+//! One module per subcommand: argument struct plus `run`.
+
+pub mod print_analyze;
+pub mod print_convert;

@@ -1,0 +1,1 @@
+//! Customers, cases, states, roles and access policy: pure logic, no I/O.

@@ -1,0 +1,1 @@
+//! RFC 6962 Merkle ledger with signed checkpoints, inclusion and consistency proofs.

@@ -1,0 +1,1 @@
+//! Dermatoglyphic figures, interpretation tables and the PDF report.

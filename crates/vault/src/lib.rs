@@ -1,0 +1,1 @@
+//! Keys, sealing, field and blob encryption, crypto-shredding and exchange packages.

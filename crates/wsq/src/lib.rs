@@ -1,0 +1,1 @@
+//! WSQ (Wavelet Scalar Quantization) fingerprint image codec, pure Rust, no I/O.

@@ -1,1 +1,32 @@
-//! Customers, cases, states, roles and access policy: pure logic, no I/O.
+//! The centre's rules, with no I/O: who a customer is, which states a case
+//! goes through, which fingers a ten-print card holds, what a capture bundle
+//! must contain, and who may read what when.
+//!
+//! Everything here is pure and cheap to test. The `store` crate persists these
+//! types; the `server` and `cli` crates ask [`policy`] before every access.
+//!
+//! ```
+//! use vantay_domain::{CaseState, Finger};
+//! assert!(CaseState::Captured.can_become(CaseState::Sealed));
+//! assert!(!CaseState::Registered.can_become(CaseState::Dispatched));
+//! assert_eq!(Finger::ALL.len(), 10);
+//! assert_eq!("L3".parse::<Finger>().unwrap(), Finger::L3);
+//! ```
+#![deny(missing_docs)]
+
+mod capture;
+mod case;
+mod finger;
+mod ids;
+pub mod policy;
+mod staff;
+
+pub use capture::{
+    age_band, age_on, normalize_phone, AgeBand, CaptureError, CaptureManifest, ConsentInput,
+    CustomerInput, DeviceInput, PrintEntry, Sex, SignedBy, ValidCapture, ValidConsent,
+    ValidCustomer,
+};
+pub use case::{CaseState, TransitionError};
+pub use finger::{Finger, Hand, ParseFingerError};
+pub use ids::{CaseId, CustomerId, ParseIdError, StaffId};
+pub use staff::{Agreement, Role, Staff};

@@ -1,0 +1,3 @@
+//! Integration tests of the vault's public API (one test binary).
+
+mod vectors;

@@ -42,6 +42,7 @@ mod keyfile;
 mod keyring;
 mod keys;
 mod seal;
+mod shares;
 mod tokens;
 
 pub mod threat_model;
@@ -50,6 +51,7 @@ pub use keyfile::{default_key_file, KeyFileError};
 pub use keyring::{Keyring, KeyringError, WrappedDataKey, WrappedKey};
 pub use keys::{DataKey, Domain, DomainKey, KeyId, MasterKey, SealingKey, KEY_LEN};
 pub use seal::{open_blob, open_field, seal_blob, seal_field, Aad, OpenError, Purpose, OVERHEAD};
+pub use shares::{combine, parse_share_spec, parse_shares, split, Share, ShareError};
 pub use tokens::{lookup_token, normalize_name, normalize_phone, PhoneError, NAME, PHONE};
 
 /// Calls that weaken a guarantee and exist only for tests and test vectors.

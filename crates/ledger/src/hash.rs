@@ -12,7 +12,7 @@ const NODE_PREFIX: u8 = 0x01;
 
 /// A SHA-256 value: a leaf or node of the tree, a root, or the digest of a
 /// stored ciphertext. Shown as 64 lowercase hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Hash(pub [u8; 32]);
 
 /// A string that is not 64 hex digits, or bytes that are not 32 long.

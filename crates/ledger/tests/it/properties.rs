@@ -139,3 +139,12 @@ fn proof_requests_outside_the_tree_are_errors() {
     );
     assert_eq!(consistency_proof(&all, 4, 4), Ok(vec![]));
 }
+
+#[test]
+fn the_empty_tree_has_only_one_root() {
+    let empty = Hash::EMPTY_ROOT;
+    assert_eq!(verify_consistency(0, 0, &empty, &empty, &[]), Ok(()));
+    let other = leaf_hash(b"not empty");
+    assert!(verify_consistency(0, 0, &other, &other, &[]).is_err());
+    assert_eq!(root_of(&[]), empty);
+}

@@ -238,7 +238,6 @@ impl Keyring {
         (ring, rows)
     }
 
-    #[allow(dead_code)] // used by the centre keys (next step)
     pub(crate) fn kek(&self) -> &[u8; KEY_LEN] {
         self.kek.expose_secret()
     }

@@ -38,18 +38,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod identity;
 mod keyfile;
 mod keyring;
 mod keys;
+pub mod package;
 mod seal;
 mod shares;
 mod tokens;
 
 pub mod threat_model;
 
+pub use identity::{CentreKeys, Fingerprint, IdentityError, PublicIdentity, WrappedCentreKeys};
 pub use keyfile::{default_key_file, KeyFileError};
 pub use keyring::{Keyring, KeyringError, WrappedDataKey, WrappedKey};
 pub use keys::{DataKey, Domain, DomainKey, KeyId, MasterKey, SealingKey, KEY_LEN};
+pub use package::{
+    open_package, seal_package, PackageError, PackageHeader, PackageKind, VerifiedPackage,
+};
 pub use seal::{open_blob, open_field, seal_blob, seal_field, Aad, OpenError, Purpose, OVERHEAD};
 pub use shares::{combine, parse_share_spec, parse_shares, split, Share, ShareError};
 pub use tokens::{lookup_token, normalize_name, normalize_phone, PhoneError, NAME, PHONE};

@@ -57,7 +57,7 @@
 //! pinned X25519 key and signed with the sender's pinned Ed25519 key; the
 //! header is signed together with the ciphertext and repeated inside it, so
 //! a package cannot be redirected, re-signed by another partner, altered or
-//! used after it expires. See the `package` module.
+//! used after it expires. See [`crate::package`].
 //!
 //! # Not covered
 //!

@@ -214,6 +214,12 @@ impl Keyring {
 
     /// Add the next version of `domain`'s key; returns the row to store.
     /// Old versions stay for reading; [`Keyring::latest`] now returns the new one.
+    ///
+    /// Rotating [`Domain::SearchIndex`] changes every look-up token: the
+    /// caller must recompute the stored tokens (or keep the token's key
+    /// version beside it and search with that version), or searches stop
+    /// finding older customers. The same holds for MACs under
+    /// [`Domain::LedgerMac`]: verify each with the version that made it.
     pub fn rotate(&mut self, domain: Domain) -> Result<WrappedKey, KeyringError> {
         let current = self.latest(domain)?.id();
         let next = KeyId::new(domain, current.version + 1);

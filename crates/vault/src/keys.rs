@@ -142,6 +142,23 @@ impl KeyId {
     }
 }
 
+/// A key id text that is not `DOMAIN/vN`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0:?} is not a key id: expect DOMAIN/vN, e.g. personal-data/v2")]
+pub struct KeyIdParseError(String);
+
+impl std::str::FromStr for KeyId {
+    type Err = KeyIdParseError;
+    /// Parse the [`fmt::Display`] form, `personal-data/v2`.
+    fn from_str(text: &str) -> Result<KeyId, KeyIdParseError> {
+        let bad = || KeyIdParseError(text.to_owned());
+        let (domain, version) = text.split_once("/v").ok_or_else(bad)?;
+        let domain = Domain::parse(domain).ok_or_else(bad)?;
+        let version = version.parse().map_err(|_| bad())?;
+        Ok(KeyId::new(domain, version))
+    }
+}
+
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/v{}", self.domain, self.version)
@@ -263,6 +280,15 @@ mod tests {
             assert_eq!(Domain::parse(d.as_str()), Some(d));
         }
         assert_eq!(Domain::parse("nope"), None);
+    }
+
+    #[test]
+    fn key_id_text_round_trip() {
+        let id = KeyId::new(Domain::SearchIndex, 12);
+        assert_eq!(id.to_string(), "search-index/v12");
+        assert_eq!("search-index/v12".parse::<KeyId>(), Ok(id));
+        assert!("search-index/12".parse::<KeyId>().is_err());
+        assert!("nope/v1".parse::<KeyId>().is_err());
     }
 
     #[test]

@@ -52,7 +52,9 @@ pub mod threat_model;
 pub use identity::{CentreKeys, Fingerprint, IdentityError, PublicIdentity, WrappedCentreKeys};
 pub use keyfile::{default_key_file, KeyFileError};
 pub use keyring::{Keyring, KeyringError, WrappedDataKey, WrappedKey};
-pub use keys::{DataKey, Domain, DomainKey, KeyId, MasterKey, SealingKey, KEY_LEN};
+pub use keys::{
+    DataKey, Domain, DomainKey, KeyId, KeyIdParseError, MasterKey, SealingKey, KEY_LEN,
+};
 pub use package::{
     open_package, seal_package, PackageError, PackageHeader, PackageKind, VerifiedPackage,
 };

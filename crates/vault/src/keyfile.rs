@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::keys::{MasterKey, KEY_LEN};
 
@@ -129,11 +129,12 @@ fn decode(path: &Path, text: &str) -> Result<MasterKey, KeyFileError> {
             .decode(key_b64)
             .map_err(|_| damaged(path, "the key is not base64"))?,
     );
-    let array: [u8; KEY_LEN] = bytes
+    let mut array: [u8; KEY_LEN] = bytes
         .as_slice()
         .try_into()
         .map_err(|_| damaged(path, "the key is not 32 bytes"))?;
     let key = MasterKey::from_bytes(array);
+    array.zeroize();
     let expected = hex::decode(check).map_err(|_| damaged(path, "the check value is not hex"))?;
     if !bool::from(key.check_value().ct_eq(expected.as_slice())) {
         return Err(damaged(path, "the key does not match its check value"));

@@ -36,8 +36,8 @@ impl MasterKey {
         Self(random_secret())
     }
 
-    /// Build a master key from raw bytes (recovery, tests). The caller's copy
-    /// should be zeroized by the caller.
+    /// Build a master key from raw bytes (recovery, tests). The bytes are
+    /// copied: the caller zeroizes its own copy.
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         Self(SecretBox::new(Box::new(bytes)))
     }

@@ -14,7 +14,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::keys::{MasterKey, KEY_LEN};
 
@@ -264,11 +264,12 @@ pub fn combine(shares: &[Share]) -> Result<MasterKey, ShareError> {
             need: first.threshold,
         },
     )?);
-    let bytes: [u8; KEY_LEN] = secret
+    let mut bytes: [u8; KEY_LEN] = secret
         .as_slice()
         .try_into()
         .map_err(|_| ShareError::WrongKey)?;
     let key = MasterKey::from_bytes(bytes);
+    bytes.zeroize();
     if bool::from(key.check_value().ct_eq(&first.key_check)) {
         Ok(key)
     } else {

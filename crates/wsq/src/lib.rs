@@ -31,6 +31,7 @@ mod error;
 mod huffman;
 mod nistcom;
 mod quant;
+mod synthesis;
 mod tables;
 mod tree;
 mod wavelet;

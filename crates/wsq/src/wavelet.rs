@@ -8,24 +8,25 @@
 //! odd and even length signals behave exactly as NIST's decoder; samples
 //! away from the edges take a plain dot product.
 
+use crate::synthesis::{Plan, Scratch};
 use crate::tables::Filters;
 use crate::tree::WaveletNode;
 
 /// A pointer walking through a line of samples `p0..=p1`, turning at the
 /// ends: once in place (`*_once`, half-sample extension), then back.
 #[derive(Clone, Copy)]
-struct Walk {
-    pos: isize,
-    step: isize,
-    left_once: bool,
-    right_once: bool,
+pub(crate) struct Walk {
+    pub(crate) pos: isize,
+    pub(crate) step: isize,
+    pub(crate) left_once: bool,
+    pub(crate) right_once: bool,
 }
 
 impl Walk {
     /// Turns the walk at an end it is standing on (the reference's test
     /// before each move).
     #[inline]
-    fn turn(&mut self, p0: isize, p1: isize) {
+    pub(crate) fn turn(&mut self, p0: isize, p1: isize) {
         if self.pos == p0 {
             if self.left_once {
                 self.step = 0;
@@ -54,18 +55,11 @@ fn sample(line: &[f32], i: isize) -> f32 {
         .unwrap_or(0.0)
 }
 
-/// `sum taps[k] * line[start + k]`, the walk's value where it crosses no edge.
-#[inline]
-fn dot_stride2(line: &[f32], start: usize, filter: &[f32], first_tap: usize) -> f32 {
-    let taps = filter[first_tap..].iter().step_by(2);
-    taps.zip(&line[start..]).map(|(f, x)| f * x).sum()
-}
-
 /// Filters fixed for one transform, with the sign conventions of even
 /// length filters applied.
 pub(crate) struct Bank {
-    lo: Vec<f32>,
-    hi: Vec<f32>,
+    pub(crate) lo: Vec<f32>,
+    pub(crate) hi: Vec<f32>,
 }
 
 impl Bank {
@@ -95,7 +89,7 @@ impl Bank {
 }
 
 /// Band lengths `(low, high)` of a line of `len` samples.
-fn band_lengths(len: usize) -> (usize, usize) {
+pub(crate) fn band_lengths(len: usize) -> (usize, usize) {
     if len % 2 == 1 {
         (len.div_ceil(2), len.div_ceil(2) - 1)
     } else {
@@ -103,221 +97,10 @@ fn band_lengths(len: usize) -> (usize, usize) {
     }
 }
 
-/// Synthesis of one line: `inp` holds the low and high bands (high first
-/// if `inv`), `out` receives the samples.
-pub(crate) fn join_line(out: &mut [f32], inp: &[f32], bank: &Bank, inv: bool) {
-    Joiner::new(inp.len(), bank, inv).run(out, inp, bank);
-}
-
-/// State of one line's synthesis, named as in the specification's
-/// reference decoder (`loc`/`hoc` start offsets, `*tap` phases, `fhre`
-/// and `sfac` for the antisymmetric extension of even filters).
-struct Joiner {
-    odd_len: bool,
-    asym: bool,
-    hlen: usize,
-    lo_start: Walk,
-    hi_start: Walk,
-    lotap: usize,
-    hotap: usize,
-    ofhre: i32,
-    ssfac: f32,
-    lp: (isize, isize),
-    hp: (isize, isize),
-}
-
-impl Joiner {
-    fn new(len: usize, bank: &Bank, inv: bool) -> Self {
-        let (lsz, hsz) = (bank.lo.len() as isize, bank.hi.len() as isize);
-        let odd_len = len % 2 == 1;
-        let (llen, hlen) = band_lengths(len);
-        let odd_filters = lsz % 2 == 1;
-        let (mut loc, mut hoc, lotap, hotap, ends);
-        if odd_filters {
-            loc = (lsz - 1) / 4;
-            hoc = (hsz + 1) / 4 - 1;
-            lotap = ((lsz - 1) / 2) % 2;
-            hotap = ((hsz + 1) / 2) % 2;
-            ends = if odd_len {
-                [false, false, true, true]
-            } else {
-                [false, true, true, false]
-            };
-        } else {
-            loc = lsz / 4 - 1;
-            hoc = hsz / 4 - 1;
-            lotap = (lsz / 2) % 2;
-            hotap = (hsz / 2) % 2;
-            ends = if odd_len {
-                [true, false, true, true]
-            } else {
-                [true; 4]
-            };
-        }
-        let [mut olle, olre, mut ohle, ohre] = ends;
-        if !odd_filters && loc == -1 {
-            loc = 0;
-            olle = false;
-        }
-        if !odd_filters && hoc == -1 {
-            hoc = 0;
-            ohle = false;
-        }
-        let (lb, hb) = if inv {
-            (hlen as isize, 0)
-        } else {
-            (0, llen as isize)
-        };
-        Joiner {
-            odd_len,
-            asym: !odd_filters,
-
-            hlen,
-            lo_start: Walk {
-                pos: lb + loc,
-                step: -1,
-                left_once: olle,
-                right_once: olre,
-            },
-            hi_start: Walk {
-                pos: hb + hoc,
-                step: -1,
-                left_once: ohle,
-                right_once: ohre,
-            },
-            lotap: lotap as usize,
-            hotap: hotap as usize,
-            ofhre: if odd_filters { 0 } else { 2 },
-            ssfac: if odd_filters { 1.0 } else { -1.0 },
-            lp: (lb, lb + llen as isize - 1),
-            hp: (hb, hb + hlen as isize - 1),
-        }
-    }
-
-    fn run(&mut self, out: &mut [f32], inp: &[f32], bank: &Bank) {
-        out.iter_mut().take(2).for_each(|o| *o = 0.0);
-        let (mut limg, mut himg) = (0usize, 0usize);
-        let mut osfac = self.ssfac;
-        let mut fhre = self.ofhre;
-        let (mut lstap, mut hstap) = (self.lotap, self.hotap);
-        for _ in 0..self.hlen {
-            for tap in (0..=lstap).rev() {
-                put(out, limg, self.lo_value(inp, &bank.lo, tap));
-                limg += 1;
-            }
-            advance_start(&mut self.lo_start, self.lp.0, &mut 1.0);
-            lstap = 1;
-            for tap in (0..=hstap).rev() {
-                fhre = self.ofhre;
-                add(
-                    out,
-                    himg,
-                    self.hi_value(inp, &bank.hi, tap, osfac, &mut fhre),
-                );
-                himg += 1;
-            }
-            advance_start(&mut self.hi_start, self.hp.0, &mut osfac);
-            hstap = 1;
-        }
-        let lo_last = if self.odd_len {
-            self.lotap
-        } else {
-            self.lotap + 1
-        };
-        for tap in (lo_last..=1).rev() {
-            put(out, limg, self.lo_value(inp, &bank.lo, tap));
-            limg += 1;
-        }
-        let hi_last = if self.odd_len {
-            self.hotap
-        } else {
-            self.hotap + 1
-        };
-        if self.odd_len && bank.hi.len() == 2 {
-            self.hi_start.pos -= self.hi_start.step;
-            fhre = 1;
-        }
-        for tap in (hi_last..=1).rev() {
-            if bank.hi.len() != 2 {
-                fhre = self.ofhre;
-            }
-            add(
-                out,
-                himg,
-                self.hi_value(inp, &bank.hi, tap, osfac, &mut fhre),
-            );
-            himg += 1;
-        }
-    }
-
-    /// One low-band contribution: taps `tap, tap+2, …` from the start walk.
-    fn lo_value(&self, inp: &[f32], lo: &[f32], tap: usize) -> f32 {
-        let (p0, p1) = self.lp;
-        let mut w = self.lo_start;
-        let reads = (lo.len() - tap).div_ceil(2) as isize;
-        if w.step == 1 && w.pos > p0 && w.pos + reads - 2 < p1 {
-            return dot_stride2(inp, w.pos as usize, lo, tap);
-        }
-        let mut acc = sample(inp, w.pos) * lo[tap];
-        for &f in lo.iter().skip(tap + 2).step_by(2) {
-            w.turn(p0, p1);
-            w.pos += w.step;
-            acc += sample(inp, w.pos) * f;
-        }
-        acc
-    }
-
-    /// One high-band contribution, with the sign flips of the
-    /// antisymmetric extension used by even length filters.
-    fn hi_value(&self, inp: &[f32], hi: &[f32], tap: usize, osfac: f32, fhre: &mut i32) -> f32 {
-        let (p0, p1) = self.hp;
-        let mut w = self.hi_start;
-        let reads = (hi.len() - tap).div_ceil(2) as isize;
-        if w.step == 1 && w.pos > p0 && w.pos + reads - 1 < p1 {
-            return osfac * dot_stride2(inp, w.pos as usize, hi, tap);
-        }
-        let mut sfac = osfac;
-        let mut acc = 0.0;
-        for &f in hi.iter().skip(tap).step_by(2) {
-            if w.pos == p0 {
-                if w.left_once {
-                    w.step = 0;
-                    w.left_once = false;
-                } else {
-                    w.step = 1;
-                    sfac = 1.0;
-                }
-            }
-            if w.pos == p1 {
-                if w.right_once {
-                    w.step = 0;
-                    w.right_once = false;
-                    if self.asym && self.odd_len {
-                        w.right_once = true;
-                        *fhre -= 1;
-                        sfac = *fhre as f32;
-                        if *fhre == 0 {
-                            w.right_once = false;
-                        }
-                    }
-                } else {
-                    w.step = -1;
-                    if self.asym {
-                        sfac = -1.0;
-                    }
-                }
-            }
-            acc += sample(inp, w.pos) * f * sfac;
-            w.pos += w.step;
-        }
-        acc
-    }
-}
-
 /// Moves a band's start walk one sample on (turning at the left end only,
 /// as the reference does); `sfac` becomes 1 once the walk turns forward.
 #[inline]
-fn advance_start(w: &mut Walk, p0: isize, sfac: &mut f32) {
+pub(crate) fn advance_start(w: &mut Walk, p0: isize, sfac: &mut f32) {
     if w.pos == p0 {
         if w.left_once {
             w.step = 0;
@@ -334,13 +117,6 @@ fn advance_start(w: &mut Walk, p0: isize, sfac: &mut f32) {
 fn put(out: &mut [f32], i: usize, v: f32) {
     if let Some(o) = out.get_mut(i) {
         *o = v;
-    }
-}
-
-#[inline]
-fn add(out: &mut [f32], i: usize, v: f32) {
-    if let Some(o) = out.get_mut(i) {
-        *o += v;
     }
 }
 
@@ -426,14 +202,17 @@ impl Lines {
 /// Rebuilds the image in `data` (row pitch `width`) from its subbands.
 pub(crate) fn reconstruct(data: &mut [f32], width: usize, tree: &[WaveletNode], bank: &Bank) {
     let mut tmp = vec![0f32; data.len()];
-    let mut lines = Lines::default();
+    let mut scratch = Scratch::default();
     for node in tree.iter().rev() {
-        columns(&mut tmp, data, width, node, &mut lines, |o, i| {
-            join_line(o, i, bank, node.inv_cl)
-        });
-        rows(data, &tmp, width, node, |o, i| {
-            join_line(o, i, bank, node.inv_rw)
-        });
+        let (x, y, lenx) = (node.x, node.y, node.lenx);
+        // Columns: every column of the node at once, row by row.
+        let plan = Plan::new(node.leny, bank, node.inv_cl);
+        plan.apply_columns(&mut tmp, data, width, x, y, lenx);
+        let plan = Plan::new(lenx, bank, node.inv_rw);
+        for r in y..y + node.leny {
+            let s = r * width + x;
+            plan.apply_line(&mut data[s..s + lenx], &tmp[s..s + lenx], &mut scratch);
+        }
     }
 }
 
@@ -505,12 +284,36 @@ mod tests {
                 let mut bands = vec![0.0; len];
                 split_line(&mut bands, &x, &analysis, inv);
                 let mut back = vec![0.0; len];
-                join_line(&mut back, &bands, &synthesis, inv);
+                let plan = Plan::new(len, &synthesis, inv);
+                plan.apply_line(&mut back, &bands, &mut Scratch::default());
                 for (a, b) in x.iter().zip(&back) {
                     assert!(
                         (a - b).abs() < 1e-3,
                         "len {len} inv {inv}: {x:?} vs {back:?}"
                     );
+                }
+            }
+        }
+    }
+
+    /// The column form of a plan gives what the line form gives per column.
+    #[test]
+    fn column_and_line_synthesis_agree() {
+        let synthesis = synthesis_of_spec();
+        let (w, h) = (5usize, 23usize);
+        let src: Vec<f32> = (0..w * h)
+            .map(|i| ((i * 7919) % 101) as f32 - 50.0)
+            .collect();
+        for inv in [false, true] {
+            let plan = Plan::new(h, &synthesis, inv);
+            let mut by_rows = vec![0.0; w * h];
+            plan.apply_columns(&mut by_rows, &src, w, 0, 0, w);
+            for c in 0..w {
+                let col: Vec<f32> = (0..h).map(|r| src[r * w + c]).collect();
+                let mut out = vec![0.0; h];
+                plan.apply_line(&mut out, &col, &mut Scratch::default());
+                for r in 0..h {
+                    assert!((out[r] - by_rows[r * w + c]).abs() < 1e-4);
                 }
             }
         }

@@ -1,13 +1,17 @@
 //! The sealed format pinned by test vectors made independently of this crate
 //! (`tests/vectors/generate.py`: Python, HChaCha20 written out plus the
-//! `cryptography` package's ChaCha20-Poly1305).
+//! `cryptography` package's ChaCha20-Poly1305, Shamir over GF(256) and the
+//! fingerprint written out).
 
 use std::path::PathBuf;
 
 use serde::Deserialize;
 use uuid::Uuid;
 use vantay_vault::danger::{data_key_from_bytes, seal_with_fixed_nonce};
-use vantay_vault::{open_blob, open_field, Aad, Domain, KeyId, OpenError, Purpose};
+use vantay_vault::{
+    combine, open_blob, open_field, parse_shares, Aad, Domain, KeyId, OpenError, PublicIdentity,
+    Purpose, ShareError,
+};
 
 #[derive(Deserialize)]
 struct Place {
@@ -62,7 +66,20 @@ impl Place {
     }
 }
 
-fn load<T: for<'de> Deserialize<'de>>(name: &str) -> Vec<T> {
+#[derive(Deserialize)]
+struct SharesVector {
+    master_key: String,
+    k: usize,
+    lines: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct IdentityVector {
+    line: String,
+    fingerprint: String,
+}
+
+fn load<T: for<'de> Deserialize<'de>>(name: &str) -> T {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/vectors")
         .join(name);
@@ -108,4 +125,31 @@ fn fixed_nonce_seal_matches_vectors_and_opens() {
         };
         assert_eq!(wrong_purpose.unwrap_err(), OpenError::NotAuthentic);
     }
+}
+
+#[test]
+fn share_lines_from_vectors_rebuild_the_key() {
+    // Pins the line format, the checksum, the key check value and the
+    // GF(256) field: shares printed today must rebuild the key with any
+    // later version of the crate (and of blahaj).
+    let v: SharesVector = load("shares.json");
+    let key: [u8; 32] = hex::decode(&v.master_key).unwrap().try_into().unwrap();
+    // The key bytes stay inside the vault; its check value stands for them.
+    let expected = vantay_vault::MasterKey::from_bytes(key).check_value();
+    let shares = parse_shares(v.lines.iter().map(String::as_str)).unwrap();
+    for window in shares.windows(v.k) {
+        let rebuilt = combine(window).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rebuilt.check_value(), expected);
+    }
+    let too_few = combine(&shares[..v.k - 1]).unwrap_err();
+    assert!(matches!(too_few, ShareError::NotEnough { .. }), "{too_few}");
+}
+
+#[test]
+fn identity_fingerprint_matches_vector() {
+    let v: IdentityVector = load("identity.json");
+    let identity = PublicIdentity::parse(&v.line).unwrap();
+    assert_eq!(identity.fingerprint().to_string(), v.fingerprint);
+    assert_eq!(identity.to_line(), v.line);
+    assert_eq!(identity.name(), "centre-hanoi");
 }

@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
 """Regenerate the vault test vectors independently of the Rust code.
 
+aad.json, seal.json: the associated-data encoding and fixed-nonce seals.
+shares.json: recovery share lines (GF(256), polynomial 0x11d, as blahaj) of a
+fixed key. identity.json: an identity line and its fingerprint.
+
 The AAD encoding is rebuilt here from its description (every part a u32
 big-endian length plus bytes); XChaCha20-Poly1305 is HChaCha20 (written out
 below, draft-irtf-cfrg-xchacha §2.2) followed by the IETF ChaCha20-Poly1305
 of the `cryptography` package. Run: python3 generate.py (writes *.json here).
 """
+import base64
+import hashlib
+import hmac
 import json
 import struct
 import uuid
@@ -71,6 +78,61 @@ PLACES = [
 ]
 
 
+# --- GF(256) with the 0x11d polynomial (the field blahaj uses) -------------
+
+def gf_mul(a, b):
+    r = 0
+    while b:
+        if b & 1:
+            r ^= a
+        a <<= 1
+        if a & 0x100:
+            a ^= 0x11D
+        b >>= 1
+    return r
+
+
+def share_lines(master: bytes, k: int, n: int):
+    """Shamir shares of `master` with fixed (not random) coefficients: a
+    vector pins the format and the field, not the randomness."""
+    kcv = hmac.new(master, b"vantay master key check value v1", hashlib.sha256).digest()[:8]
+    coeffs = [[(7 * i + 13 * j + 1) % 256 for j in range(1, k)] for i in range(len(master))]
+    lines = []
+    for x in range(1, n + 1):
+        ys = []
+        for secret_byte, cs in zip(master, coeffs):
+            acc, power = secret_byte, 1
+            for c in cs:
+                power = gf_mul(power, x)
+                acc ^= gf_mul(c, power)
+            ys.append(acc)
+        body = f"vantay-share-{x}-of-{n}-k{k}:{kcv.hex()}:{x:02x}{bytes(ys).hex()}"
+        lines.append(body + ":" + hashlib.sha256(body.encode()).digest()[:4].hex())
+    return lines
+
+
+def fingerprint(line: str) -> str:
+    tag, _name, recipient, ed = line.split()
+    vk = base64.b64decode(ed.removeprefix("ed25519:"))
+    digest = hashlib.sha256(part(tag.encode()) + part(recipient.encode()) + part(vk)).digest()
+    h = digest[:10].hex().upper()
+    return "-".join(h[i:i + 4] for i in range(0, 20, 4))
+
+
+# A line made once by `CentreKeys::generate("centre-hanoi")`; the fingerprint
+# is computed here from its text.
+IDENTITY_LINE = ("vantay-id1 centre-hanoi age15jkdfkweexr2sjfcdxr8d253f2jm9p4y7ymcqn4l0trr6kwk9dls3jtaed "
+                 "ed25519:7ZG5DtEBEYhGkK0HT273vBnymXGlMjrYnBlTMenOOS0=")
+
+
+def write_keys(here: Path):
+    master = bytes(range(0x40, 0x60))
+    (here / "shares.json").write_text(json.dumps(dict(
+        master_key=master.hex(), k=3, n=5, lines=share_lines(master, 3, 5)), indent=2) + "\n")
+    (here / "identity.json").write_text(json.dumps(dict(
+        line=IDENTITY_LINE, fingerprint=fingerprint(IDENTITY_LINE)), indent=2) + "\n")
+
+
 def main():
     here = Path(__file__).parent
     aad_vectors = [dict(p, aad=aad(**p).hex()) for p in PLACES]
@@ -88,6 +150,7 @@ def main():
         seals.append(dict(place, key=key.hex(), nonce=nonce.hex(),
                           plaintext=plaintext.hex(), sealed=sealed.hex()))
     (here / "seal.json").write_text(json.dumps(seals, indent=2) + "\n")
+    write_keys(here)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,18 @@
 //! Everything stored (database rows, blobs, backups) is ciphertext or a
 //! wrapped key; see [`threat_model`] for what a copy reveals.
 //!
+//! # What is here
+//!
+//! | need | API |
+//! |---|---|
+//! | master key file (0600, never overwritten) | [`MasterKey::write_new_file`], [`MasterKey::read_file`], [`default_key_file`] |
+//! | K-of-N recovery shares | [`split`], [`combine`], [`Share::to_text`], [`parse_shares`] |
+//! | domain keys, rotation, customer data keys | [`Keyring`], [`WrappedKey`], [`WrappedDataKey`] |
+//! | field and blob encryption bound to its place | [`seal_field`], [`open_field`], [`seal_blob`], [`open_blob`], [`Aad`] |
+//! | phone and name look-ups | [`normalize_phone`], [`normalize_name`], [`lookup_token`] |
+//! | centre signing key, exchange identity | [`CentreKeys`], [`PublicIdentity`], [`Fingerprint`] |
+//! | packages to and from the analysis centre | [`seal_package`], [`open_package`] ([`package`] explains the design) |
+//!
 //! # Example
 //!
 //! ```

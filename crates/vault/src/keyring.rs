@@ -221,6 +221,9 @@ impl Keyring {
     /// finding older customers. The same holds for MACs under
     /// [`Domain::LedgerMac`]: verify each with the version that made it.
     pub fn rotate(&mut self, domain: Domain) -> Result<WrappedKey, KeyringError> {
+        if domain == Domain::CustomerData {
+            return Err(KeyringError::NotADomainKey(KeyId::new(domain, 0)));
+        }
         let current = self.latest(domain)?.id();
         let next = KeyId::new(domain, current.version + 1);
         Ok(self.add(DomainKey::generate(next)))
@@ -369,7 +372,7 @@ mod tests {
         let old = seal_field(v1, &aad_v1, b"sealed under v1");
 
         rows.push(ring.rotate(Domain::Images).unwrap());
-        let ring = Keyring::open(&master, &rows).unwrap();
+        let mut ring = Keyring::open(&master, &rows).unwrap();
         let v2 = ring.latest(Domain::Images).unwrap();
         assert_eq!(v2.id(), KeyId::new(Domain::Images, 2));
         let v1_again = ring.get(KeyId::new(Domain::Images, 1)).unwrap();
@@ -378,6 +381,10 @@ mod tests {
             b"sealed under v1"
         );
         assert!(open_field(v2, &aad_v1, &old).is_err());
+        assert!(matches!(
+            ring.rotate(Domain::CustomerData),
+            Err(KeyringError::NotADomainKey(_))
+        ));
         assert_eq!(
             ring.get(KeyId::new(Domain::Images, 3)).unwrap_err(),
             KeyringError::UnknownKey(KeyId::new(Domain::Images, 3))

@@ -81,6 +81,19 @@ impl Format {
         Some(format)
     }
 
+    /// The usual file extension, lower case (also the [`Display`](std::fmt::Display) form).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Wsq => "wsq",
+            Format::Png => "png",
+            Format::Bmp => "bmp",
+            Format::Tiff => "tiff",
+            Format::Jpeg => "jpeg",
+            Format::Pgm => "pgm",
+            Format::Raw => "raw",
+        }
+    }
+
     fn image_format(self) -> Option<ImageFormat> {
         match self {
             Format::Png => Some(ImageFormat::Png),
@@ -90,6 +103,12 @@ impl Format {
             Format::Pgm => Some(ImageFormat::Pnm),
             Format::Wsq | Format::Raw => None,
         }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.extension())
     }
 }
 
@@ -219,6 +238,20 @@ pub enum InputError {
     /// The output format cannot be written by this crate.
     #[error("writing {0:?} is not supported (use WSQ, PNG, PGM or raw)")]
     UnsupportedOutput(Format),
+    /// An output file name has no extension naming a format.
+    #[error("cannot tell the output format of {0} (use .wsq, .png, .pgm or .raw)")]
+    UnknownOutputFormat(PathBuf),
+    /// WSQ output needs a resolution and neither the input nor the caller gave one.
+    #[error("the input does not give its resolution: say it (e.g. --ppi 500)")]
+    MissingPpi,
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -386,6 +419,85 @@ pub fn encode(
         Format::Raw => Ok(image.as_raw().clone()),
         other => Err(InputError::UnsupportedOutput(other)),
     }
+}
+
+/// How [`convert_file`] reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConvertOptions {
+    /// Width and height of raw input (needed for `.raw`).
+    pub raw_size: Option<(u32, u32)>,
+    /// Resolution to use when the input does not give one.
+    pub ppi: Option<u16>,
+    /// Bits per pixel of WSQ output.
+    pub bitrate: f32,
+    /// Limits on the input.
+    pub limits: Limits,
+}
+
+impl Default for ConvertOptions {
+    fn default() -> Self {
+        ConvertOptions {
+            raw_size: None,
+            ppi: None,
+            bitrate: vantay_wsq::DEFAULT_BITRATE,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What [`convert_file`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Converted {
+    /// Format read.
+    pub from: Format,
+    /// Format written.
+    pub to: Format,
+    /// Image width.
+    pub width: u32,
+    /// Image height.
+    pub height: u32,
+    /// Resolution used, if known.
+    pub ppi: Option<u16>,
+    /// Bytes written.
+    pub bytes: usize,
+}
+
+/// Converts an image file into the format `output`'s extension names
+/// (WSQ, PNG, PGM or raw). The input's format comes from its content, or
+/// from a `.raw` extension with `options.raw_size`.
+pub fn convert_file(
+    input: &Path,
+    output: &Path,
+    options: &ConvertOptions,
+) -> Result<Converted, InputError> {
+    let to = Format::from_path(output)
+        .ok_or_else(|| InputError::UnknownOutputFormat(output.to_path_buf()))?;
+    if !matches!(to, Format::Wsq | Format::Png | Format::Pgm | Format::Raw) {
+        return Err(InputError::UnsupportedOutput(to));
+    }
+    let decoded = match (Format::from_path(input), options.raw_size) {
+        (Some(Format::Raw), Some((w, h))) => decode_raw(&read_file(input, &options.limits)?, w, h)?,
+        _ => load(input, &options.limits)?,
+    };
+    let ppi = decoded.ppi.or(options.ppi);
+    let bytes = match (to, ppi) {
+        (Format::Wsq, None) => return Err(InputError::MissingPpi),
+        (Format::Png, ppi) => encode_png_with_ppi(&decoded.image, ppi)?,
+        (_, ppi) => encode(&decoded.image, to, ppi.unwrap_or(0), options.bitrate)?,
+    };
+    std::fs::write(output, &bytes).map_err(|source| InputError::Write {
+        path: output.to_path_buf(),
+        source,
+    })?;
+    let (width, height) = decoded.image.dimensions();
+    Ok(Converted {
+        from: decoded.format,
+        to,
+        width,
+        height,
+        ppi,
+        bytes: bytes.len(),
+    })
 }
 
 #[cfg(test)]

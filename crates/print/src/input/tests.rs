@@ -223,4 +223,60 @@ fn extensions_name_formats() {
     assert_eq!(Format::from_extension("tif"), Some(Format::Tiff));
     assert_eq!(Format::from_path(Path::new("a/b.jpeg")), Some(Format::Jpeg));
     assert_eq!(Format::from_extension("gif"), None);
+    for f in [Format::Wsq, Format::Png, Format::Bmp, Format::Tiff, Format::Jpeg, Format::Pgm, Format::Raw] {
+        assert_eq!(Format::from_extension(&f.to_string()), Some(f));
+    }
+}
+
+/// The `vantay print convert` path through the library: WSQ → PNG → raw →
+/// WSQ on files, the resolution carried along.
+#[test]
+fn convert_file_between_formats() {
+    let Some(dir) = data_dir() else { return };
+    let tmp = std::env::temp_dir().join(format!("vantay-convert-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let opts = ConvertOptions::default();
+    let src = dir.join("sd14-dev/s0024301.wsq");
+    let png = tmp.join("a.png");
+    let c = convert_file(&src, &png, &opts).unwrap();
+    assert_eq!(
+        (c.from, c.to, c.width, c.height, c.ppi),
+        (Format::Wsq, Format::Png, 832, 768, Some(500))
+    );
+    let raw = tmp.join("a.raw");
+    convert_file(&png, &raw, &opts).unwrap();
+    assert_eq!(std::fs::metadata(&raw).unwrap().len(), 832 * 768);
+    let wsq = tmp.join("b.wsq");
+    // Raw input says no resolution: WSQ output needs one.
+    let raw_opts = ConvertOptions {
+        raw_size: Some((832, 768)),
+        ..opts
+    };
+    assert!(matches!(
+        convert_file(&raw, &wsq, &raw_opts),
+        Err(InputError::MissingPpi)
+    ));
+    let c = convert_file(
+        &raw,
+        &wsq,
+        &ConvertOptions {
+            ppi: Some(500),
+            bitrate: 1.5,
+            ..raw_opts
+        },
+    )
+    .unwrap();
+    assert_eq!((c.from, c.to, c.ppi), (Format::Raw, Format::Wsq, Some(500)));
+    let back = load(&wsq, &Limits::default()).unwrap();
+    let original = load(&src, &Limits::default()).unwrap();
+    assert!(psnr(&back.image, &original.image) > 35.0);
+    assert!(matches!(
+        convert_file(&src, &tmp.join("x.gif"), &opts),
+        Err(InputError::UnknownOutputFormat(_))
+    ));
+    assert!(matches!(
+        convert_file(&src, &tmp.join("x.jpg"), &opts),
+        Err(InputError::UnsupportedOutput(_))
+    ));
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -246,7 +246,11 @@ fn validate_customer(
         .map_err(|what| problems.add("customer.phone", what))
         .ok();
     if let Some(dob) = date_of_birth {
-        if age_on(dob, today) < ADULT_AGE && guardian_name.is_none() {
+        let guardian_given = input
+            .guardian_name
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty());
+        if age_on(dob, today) < ADULT_AGE && !guardian_given {
             problems.add(
                 "customer.guardian_name",
                 "a guardian's name is required for a customer under 16",

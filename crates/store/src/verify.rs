@@ -1,0 +1,314 @@
+//! `vantay verify`: is everything stored exactly what the ledger recorded?
+//!
+//! Needs no master key: it re-hashes stored ciphertexts and blobs, rebuilds
+//! the Merkle tree, checks every signed checkpoint with the centre's public
+//! key, and checks that the ledger extends a checkpoint kept elsewhere.
+
+use std::collections::HashMap;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use ed25519_dalek::VerifyingKey;
+use futures_util::TryStreamExt;
+use sqlx::Row;
+use vantay_ledger::{Frontier, Hash, LedgerAudit, SignedCheckpoint};
+
+use crate::blobs::BlobName;
+use crate::cases::{case_row, print_row};
+use crate::centre::domain_key_entry;
+use crate::intake::load_customer_row;
+use crate::rows::{digest, ConsentRow, FieldRow, REMOVED};
+use crate::{Store, StoreError};
+
+/// The outcome of [`Store::verify`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Ledger entries checked.
+    pub entries: u64,
+    /// Signed checkpoints checked.
+    pub checkpoints: usize,
+    /// Stored rows checked against the ledger.
+    pub rows: usize,
+    /// Blob files checked.
+    pub blobs: usize,
+    /// One line per problem; empty when intact.
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Whether nothing was wrong.
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// What the ledger says each stored thing's digest is now.
+type Recorded = HashMap<String, Hash>;
+
+impl Store {
+    /// Checks every stored record, blob and ledger entry, and (when given) that
+    /// the ledger extends `external_checkpoint`.
+    pub async fn verify(
+        &self,
+        external_checkpoint: Option<&str>,
+    ) -> Result<VerifyReport, StoreError> {
+        let mut report = VerifyReport::default();
+        let key = self.verifying_key().await?;
+        let origin = self
+            .meta("origin")
+            .await?
+            .ok_or(StoreError::NotInitialised)?;
+        let stored = self.signed_checkpoints(&mut report).await?;
+        let external = match external_checkpoint.map(SignedCheckpoint::parse) {
+            Some(Ok(checkpoint)) => Some(checkpoint),
+            Some(Err(err)) => {
+                report.problems.push(format!("external checkpoint: {err}"));
+                None
+            }
+            None => None,
+        };
+        let mut audit = LedgerAudit::new(&key, &origin, &stored, external.as_ref());
+        let recorded = self.replay_ledger(&mut audit).await?;
+        report.entries = audit.frontier().size();
+        self.check_head(&mut report, audit.frontier()).await?;
+        report
+            .problems
+            .extend(audit.finish().iter().map(|p| format!("ledger: {p}")));
+        self.check_rows(&mut report, &recorded).await?;
+        self.check_blobs(&mut report, &recorded)?;
+        Ok(report)
+    }
+
+    async fn verifying_key(&self) -> Result<VerifyingKey, StoreError> {
+        let text = self
+            .meta("verifying_key")
+            .await?
+            .ok_or(StoreError::NotInitialised)?;
+        let bytes: [u8; 32] = BASE64
+            .decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                StoreError::Corrupt("the stored verifying key is not 32 bytes of base64".into())
+            })?;
+        VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| StoreError::Corrupt("the stored verifying key is invalid".into()))
+    }
+
+    /// The stored checkpoints; one that does not even parse is a problem.
+    async fn signed_checkpoints(
+        &self,
+        report: &mut VerifyReport,
+    ) -> Result<Vec<SignedCheckpoint>, StoreError> {
+        let rows = sqlx::query("SELECT size, signed FROM checkpoints ORDER BY size")
+            .fetch_all(&self.db.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let size: i64 = row.try_get("size")?;
+            match SignedCheckpoint::parse(&row.try_get::<String, _>("signed")?) {
+                Ok(checkpoint) if checkpoint.unverified().size == size as u64 => {
+                    out.push(checkpoint)
+                }
+                Ok(checkpoint) => report.problems.push(format!(
+                    "checkpoint {size}: it is signed for size {}",
+                    checkpoint.unverified().size
+                )),
+                Err(err) => report.problems.push(format!("checkpoint {size}: {err}")),
+            }
+        }
+        report.checkpoints = out.len();
+        Ok(out)
+    }
+
+    /// Streams the ledger through the audit and replays the digests it records.
+    async fn replay_ledger(&self, audit: &mut LedgerAudit) -> Result<Recorded, StoreError> {
+        let mut recorded = Recorded::new();
+        let mut rows =
+            sqlx::query("SELECT leaf FROM ledger_entries ORDER BY seq").fetch(&self.db.pool);
+        while let Some(row) = rows.try_next().await? {
+            let leaf: Vec<u8> = row.try_get("leaf")?;
+            if let Some(event) = audit.push_entry(&leaf) {
+                recorded.extend(event.digests);
+            }
+        }
+        Ok(recorded)
+    }
+
+    async fn check_head(
+        &self,
+        report: &mut VerifyReport,
+        frontier: &Frontier,
+    ) -> Result<(), StoreError> {
+        let head = sqlx::query("SELECT size, frontier FROM ledger_head WHERE id = 1")
+            .fetch_optional(&self.db.pool)
+            .await?;
+        let Some(head) = head else {
+            report
+                .problems
+                .push("ledger: the head row is missing".into());
+            return Ok(());
+        };
+        let size = head.try_get::<i64, _>("size")? as u64;
+        let stored = Frontier::from_bytes(&head.try_get::<Vec<u8>, _>("frontier")?);
+        if size != frontier.size() || stored.map(|f| f.root()).ok() != Some(frontier.root()) {
+            report.problems.push(format!(
+                "ledger: the head says {size} entries but {} entries with another root are stored",
+                frontier.size()
+            ));
+        }
+        Ok(())
+    }
+
+    async fn check_rows(
+        &self,
+        report: &mut VerifyReport,
+        recorded: &Recorded,
+    ) -> Result<(), StoreError> {
+        let mut stored: Vec<(String, Hash)> = Vec::new();
+        for row in sqlx::query("SELECT * FROM customers")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = load_customer_row(&row)?;
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT * FROM customer_fields")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = FieldRow {
+                customer_id: row.try_get("customer_id")?,
+                field: row.try_get("field")?,
+                version: row.try_get("version")?,
+                ciphertext: row.try_get("ciphertext")?,
+                written_at: row.try_get("written_at")?,
+            };
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT * FROM consents")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = ConsentRow {
+                id: row.try_get("id")?,
+                customer_id: row.try_get("customer_id")?,
+                analysis: row.try_get::<i64, _>("analysis")? != 0,
+                marketing: row.try_get::<i64, _>("marketing")? != 0,
+                text_version: row.try_get("text_version")?,
+                ciphertext: row.try_get("ciphertext")?,
+                recorded_at: row.try_get("recorded_at")?,
+                withdrawn_at: row.try_get("withdrawn_at")?,
+            };
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT * FROM cases")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = case_row(&row)?;
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT * FROM prints")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = print_row(&row)?;
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let (domain, version): (String, i64) =
+                (row.try_get("domain")?, row.try_get("version")?);
+            stored.push(domain_key_entry(
+                &domain,
+                version,
+                &row.try_get::<Vec<u8>, _>("wrapped")?,
+            ));
+        }
+        for row in sqlx::query("SELECT name, wrapped FROM centre_secrets")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let name = format!("centre_secrets/{}", row.try_get::<String, _>("name")?);
+            let hash = digest(&[name.as_bytes(), &row.try_get::<Vec<u8>, _>("wrapped")?]);
+            stored.push((name, hash));
+        }
+        report.rows = stored.len();
+        let mut present = std::collections::HashSet::with_capacity(stored.len());
+        for (name, hash) in stored {
+            match recorded.get(&name) {
+                None => report.problems.push(format!("{name}: stored but never recorded in the ledger (added behind the centre's back)")),
+                Some(h) if *h == REMOVED => report.problems.push(format!("{name}: the ledger records it as erased, yet it is stored")),
+                Some(h) if *h != hash => report.problems.push(format!("{name}: differs from what the ledger recorded (changed, swapped or moved)")),
+                Some(_) => {}
+            }
+            present.insert(name);
+        }
+        let mut missing: Vec<&String> = recorded
+            .iter()
+            .filter(|(name, hash)| {
+                **hash != REMOVED && !name.starts_with("blobs/") && !name.starts_with("staff/")
+            })
+            .map(|(name, _)| name)
+            .filter(|name| !present.contains(*name))
+            .collect();
+        missing.sort();
+        for name in missing {
+            report.problems.push(format!(
+                "{name}: recorded in the ledger but no longer stored (deleted)"
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_blobs(
+        &self,
+        report: &mut VerifyReport,
+        recorded: &Recorded,
+    ) -> Result<(), StoreError> {
+        let files = self
+            .blobs
+            .list()
+            .map_err(StoreError::io("cannot list the blob directory"))?;
+        report.blobs = files.len();
+        let mut seen = std::collections::HashSet::new();
+        for (file_name, path) in files {
+            let Some(name) = BlobName::parse(&file_name) else {
+                report
+                    .problems
+                    .push(format!("blobs/{file_name}: a stray file that is no blob"));
+                continue;
+            };
+            let bytes = std::fs::read(&path)
+                .map_err(StoreError::io(format!("cannot read {}", path.display())))?;
+            let entry = format!("blobs/{}", name.as_str());
+            if BlobName::of(&bytes) != name {
+                report.problems.push(format!(
+                    "{entry}: its bytes were changed (they no longer hash to its name)"
+                ));
+            } else if recorded.get(&entry).is_none_or(|h| *h == REMOVED) {
+                report
+                    .problems
+                    .push(format!("{entry}: stored but not recorded in the ledger"));
+            }
+            seen.insert(entry);
+        }
+        let mut missing: Vec<&String> = recorded
+            .iter()
+            .filter(|(name, hash)| {
+                name.starts_with("blobs/") && **hash != REMOVED && !seen.contains(*name)
+            })
+            .map(|(name, _)| name)
+            .collect();
+        missing.sort();
+        for name in missing {
+            report.problems.push(format!(
+                "{name}: recorded in the ledger but the file is gone"
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,4 +1,111 @@
 //! Fingerprint analysis: image input, segmentation, orientation, singular
 //! points, pattern class, ridge counts and quality.
+//!
+//! The whole pipeline is [`Extractor::extract`]; its stages, in order:
+//!
+//! 1. [`normalize`]: grey mean and contrast per block;
+//! 2. [`orientation`]: Sobel structure tensors per 8 × 8 block;
+//! 3. [`mask`]: foreground segmentation (ridges, not card lines or handwriting);
+//! 4. [`orientation::smooth`]: the ridge direction field and its coherence;
+//! 5. [`frequency`]: the local ridge period;
+//! 6. [`singular`]: cores and deltas by the Poincaré index of a smoother field;
+//! 7. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and subtype;
+//! 8. [`ridge_count`]: core–delta ridge counts;
+//! 9. [`quality`]: a 0–100 score and a per-block map.
+//!
+//! [`overlay`] draws the result for an analyst; [`synthetic`] makes prints
+//! of known truth for tests.
+//!
+//! ```
+//! use image::GrayImage;
+//! use vantay_print::{synthetic, Extractor, PatternClass};
+//!
+//! let print = synthetic::Spec::of_class(PatternClass::L, 7).render();
+//! let analysis = Extractor::new().extract(&print.image, 500);
+//! println!("{}", serde_json::to_string(&analysis).unwrap());
+//! # let _: &GrayImage = &print.image;
+//! ```
+#![deny(missing_docs)]
 
+mod analysis;
+pub mod batch;
+pub mod classify;
+pub mod frequency;
+pub mod grid;
 pub mod input;
+pub mod mask;
+pub mod model;
+pub mod normalize;
+pub mod orientation;
+pub mod overlay;
+pub mod params;
+pub mod quality;
+pub mod ridge_count;
+pub mod singular;
+pub mod synthetic;
+
+pub use analysis::{analyze, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record};
+pub use classify::{PatternClass, Subtype};
+pub use params::Params;
+
+/// A finger, as on a ten-print card: `R1` right thumb … `L5` left little finger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Finger {
+    /// Right thumb.
+    R1,
+    /// Right index.
+    R2,
+    /// Right middle.
+    R3,
+    /// Right ring.
+    R4,
+    /// Right little.
+    R5,
+    /// Left thumb.
+    L1,
+    /// Left index.
+    L2,
+    /// Left middle.
+    L3,
+    /// Left ring.
+    L4,
+    /// Left little.
+    L5,
+}
+
+impl Finger {
+    /// Whether the finger is on the right hand.
+    pub fn is_right_hand(self) -> bool {
+        matches!(
+            self,
+            Finger::R1 | Finger::R2 | Finger::R3 | Finger::R4 | Finger::R5
+        )
+    }
+}
+
+/// Which way a loop opens, relative to the hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopDirection {
+    /// Opens towards the little finger.
+    Ulnar,
+    /// Opens towards the thumb.
+    Radial,
+}
+
+/// Ulnar or radial, for a loop of a known finger; `None` for other classes.
+/// Prints are imaged as rolled, not mirrored: on a right-hand image a right
+/// loop opens towards the little finger (ulnar), on a left-hand image a left
+/// loop does.
+pub fn loop_direction(class: PatternClass, finger: Finger) -> Option<LoopDirection> {
+    let ulnar = match class {
+        PatternClass::R => finger.is_right_hand(),
+        PatternClass::L => !finger.is_right_hand(),
+        _ => return None,
+    };
+    Some(if ulnar {
+        LoopDirection::Ulnar
+    } else {
+        LoopDirection::Radial
+    })
+}

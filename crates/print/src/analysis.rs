@@ -1,0 +1,244 @@
+//! The pipeline: one print in, its [`Analysis`] out.
+
+use std::time::Instant;
+
+use image::GrayImage;
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{self, PatternClass, Subtype};
+use crate::grid::Grid;
+use crate::model::{self, Model};
+use crate::normalize::{self, BlockStats};
+use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
+use crate::params::Params;
+use crate::quality::{self, Quality};
+use crate::singular::{self, SingularPoints};
+use crate::{frequency, mask, ridge_count};
+
+/// A core in the output, pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorePoint {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+    /// Direction of the recurve's head, degrees counter-clockwise from the
+    /// x axis with y up (90 = an upright loop).
+    pub angle_deg: f32,
+}
+
+/// A delta in the output, pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeltaPoint {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// Everything the engine reads from one print. Serialises to the fields of
+/// DESIGN §5 from `width` to `quality`; [`Record`] adds `file` and `ms`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// Image width, pixels.
+    pub width: u32,
+    /// Image height, pixels.
+    pub height: u32,
+    /// Resolution the analysis assumed, pixels per inch.
+    pub dpi: u16,
+    /// Pattern class.
+    pub class: PatternClass,
+    /// Finer pattern type.
+    pub subtype: Subtype,
+    /// Probability of the class, 0–1.
+    pub confidence: f32,
+    /// Cores, top first.
+    pub cores: Vec<CorePoint>,
+    /// Deltas, left first.
+    pub deltas: Vec<DeltaPoint>,
+    /// Core–delta ridge counts, one per delta (in the order of `deltas`); empty for an arch.
+    pub ridge_counts: Vec<u32>,
+    /// Quality 0–100, higher is better.
+    pub quality: u8,
+    /// Intermediate results for overlays and review; not part of the JSON.
+    #[serde(skip)]
+    pub details: Details,
+}
+
+/// Intermediate results kept for overlays and review.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Details {
+    /// Foreground blocks (1 = ridges).
+    pub mask: Grid<u8>,
+    /// Orientation field used for ridge directions.
+    pub orientation: OrientationField,
+    /// Per-block quality.
+    pub quality: Quality,
+    /// Typical ridge period, pixels (0 when unknown).
+    pub ridge_period: f32,
+    /// Feature vector given to the class model.
+    pub features: Vec<f32>,
+}
+
+impl PartialEq for OrientationField {
+    fn eq(&self, other: &Self) -> bool {
+        self.block == other.block
+            && self.cos2 == other.cos2
+            && self.sin2 == other.sin2
+            && self.coherence == other.coherence
+    }
+}
+
+/// One line of `vantay print analyze`: the file, its analysis, the time taken.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// File name as given.
+    pub file: String,
+    /// The analysis.
+    #[serde(flatten)]
+    pub analysis: Analysis,
+    /// Milliseconds from decoding to the result.
+    pub ms: f64,
+}
+
+/// The analysis engine with its scratch buffers: keep one per thread and
+/// reuse it, so the pipeline does not allocate its grids anew for each print.
+#[derive(Debug)]
+pub struct Extractor {
+    model: Option<Model>,
+    stats: BlockStats,
+    tensors: BlockTensors,
+    mask: Grid<u8>,
+    scratch: SmoothScratch,
+    field: OrientationField,
+    coarse: OrientationField,
+    periods: Grid<f32>,
+}
+
+impl Default for Extractor {
+    fn default() -> Self {
+        Extractor::new()
+    }
+}
+
+impl Extractor {
+    /// An extractor using the shipped class model.
+    pub fn new() -> Self {
+        Extractor::with_model(model::shipped().cloned())
+    }
+
+    /// An extractor with a given class model (`None`: rules on singular points).
+    pub fn with_model(model: Option<Model>) -> Self {
+        Extractor {
+            model,
+            stats: BlockStats::default(),
+            tensors: BlockTensors::default(),
+            mask: Grid::default(),
+            scratch: SmoothScratch::default(),
+            field: OrientationField::default(),
+            coarse: OrientationField::default(),
+            periods: Grid::default(),
+        }
+    }
+
+    /// Analyses one print scanned at `ppi` pixels per inch.
+    pub fn extract(&mut self, image: &GrayImage, ppi: u16) -> Analysis {
+        let p = Params::for_ppi(ppi);
+        normalize::compute(image, p.block, &mut self.stats);
+        orientation::block_tensors(image, p.block, &mut self.tensors);
+        mask::compute(&self.tensors, &p, &mut self.mask);
+        orientation::smooth(
+            &self.tensors,
+            &self.mask,
+            p.smooth_radius,
+            &mut self.scratch,
+            &mut self.field,
+        );
+        frequency::compute(image, &self.field, &self.mask, &p, &mut self.periods);
+        orientation::smooth(
+            &self.tensors,
+            &self.mask,
+            p.singular_smooth_radius,
+            &mut self.scratch,
+            &mut self.coarse,
+        );
+        let inner = mask::shrink(&self.mask, p.singular_margin);
+        let mut points = singular::detect(&self.coarse, &inner, &self.field.coherence, &p);
+        singular::refine(
+            &mut points,
+            &self.field,
+            &self.mask,
+            p.singular_refine_reach,
+        );
+        let features = classify::features(&points, &self.coarse, &self.mask);
+        let class = classify::classify(&features, &points, &self.coarse, self.model.as_ref());
+        let ridge_counts = ridge_count::count_all(image, &self.field, &points, class.class, &p);
+        let quality = quality::compute(&self.field, &self.stats, &self.periods, &self.mask);
+        let details = Details {
+            mask: self.mask.clone(),
+            orientation: self.field.clone(),
+            ridge_period: frequency::median_period(&self.periods),
+            quality,
+            features,
+        };
+        assemble(image, ppi, &points, class, ridge_counts, details)
+    }
+}
+
+fn assemble(
+    image: &GrayImage,
+    ppi: u16,
+    points: &SingularPoints,
+    class: classify::Classification,
+    ridge_counts: Vec<u32>,
+    details: Details,
+) -> Analysis {
+    let px = |v: f32| v.round().max(0.0) as u32;
+    Analysis {
+        width: image.width(),
+        height: image.height(),
+        dpi: ppi,
+        class: class.class,
+        subtype: class.subtype,
+        confidence: (class.confidence * 100.0).round() / 100.0,
+        cores: points
+            .cores
+            .iter()
+            .map(|c| CorePoint {
+                x: px(c.x),
+                y: px(c.y),
+                angle_deg: (c.angle_deg * 10.0).round() / 10.0,
+            })
+            .collect(),
+        deltas: points
+            .deltas
+            .iter()
+            .map(|d| DeltaPoint {
+                x: px(d.x),
+                y: px(d.y),
+            })
+            .collect(),
+        ridge_counts,
+        quality: details.quality.score,
+        details,
+    }
+}
+
+/// Analyses one print with a fresh [`Extractor`]; for batches, keep an
+/// extractor per thread instead.
+pub fn analyze(image: &GrayImage, ppi: u16) -> Analysis {
+    Extractor::new().extract(image, ppi)
+}
+
+/// Times [`Extractor::extract`] and wraps the result in a [`Record`].
+pub fn record(
+    extractor: &mut Extractor,
+    file: String,
+    image: &GrayImage,
+    ppi: u16,
+    started: Instant,
+) -> Record {
+    let analysis = extractor.extract(image, ppi);
+    let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    Record { file, analysis, ms }
+}

@@ -1,0 +1,160 @@
+//! Batches: many files analysed in parallel, one [`Extractor`] per worker
+//! thread, results handed back in the order of the files.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::{record, Extractor, Record};
+use crate::input::{self, InputError, Limits};
+use crate::overlay;
+
+/// Resolution assumed when a file does not say (SD14 and most scanners).
+pub const DEFAULT_PPI: u16 = 500;
+
+/// How to run a batch.
+#[derive(Clone, Debug, Default)]
+pub struct BatchOptions {
+    /// Worker threads; 0 for one per core.
+    pub threads: usize,
+    /// Where to write an overlay PNG per print (`NAME.overlay.png`), if anywhere.
+    pub overlay_dir: Option<PathBuf>,
+    /// Limits on the images read.
+    pub limits: Limits,
+}
+
+/// Why one file of a batch has no analysis.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// The image could not be read or decoded.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The overlay could not be drawn or written.
+    #[error("cannot write overlay {path}: {reason}")]
+    Overlay {
+        /// The overlay file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Why a batch could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BatchError {
+    /// The worker threads could not be started.
+    #[error("cannot start {threads} worker threads: {source}")]
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// The cause.
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// The result for one file.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The file as given.
+    pub file: String,
+    /// Its analysis, or why there is none.
+    pub result: Result<Record, FileError>,
+}
+
+#[derive(Serialize)]
+struct ErrorLine<'a> {
+    file: &'a str,
+    error: String,
+}
+
+impl Outcome {
+    /// The JSON line of DESIGN §5: the record, or `{"file", "error"}`.
+    pub fn to_json_line(&self) -> String {
+        let line = match &self.result {
+            Ok(record) => serde_json::to_string(record),
+            Err(e) => serde_json::to_string(&ErrorLine {
+                file: &self.file,
+                error: e.to_string(),
+            }),
+        };
+        line.unwrap_or_else(|e| {
+            format!(
+                "{{\"file\":{:?},\"error\":\"cannot serialise: {e}\"}}",
+                self.file
+            )
+        })
+    }
+}
+
+thread_local! {
+    static EXTRACTOR: RefCell<Extractor> = RefCell::new(Extractor::new());
+}
+
+/// Analyses `files` on `options.threads` workers and calls `emit` with each
+/// outcome in the order of `files` (a chunk at a time, so output streams
+/// while the batch runs).
+pub fn run(
+    files: &[PathBuf],
+    options: &BatchOptions,
+    mut emit: impl FnMut(&Outcome),
+) -> Result<(), BatchError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .build()
+        .map_err(|source| BatchError::Threads {
+            threads: options.threads,
+            source,
+        })?;
+    let chunk = pool.current_num_threads() * 4;
+    for part in files.chunks(chunk) {
+        let outcomes: Vec<Outcome> = pool.install(|| {
+            part.par_iter()
+                .map(|path| analyse_file(path, options))
+                .collect()
+        });
+        outcomes.iter().for_each(&mut emit);
+    }
+    Ok(())
+}
+
+/// Reads, analyses and (if asked) draws one file on the current thread's extractor.
+pub fn analyse_file(path: &Path, options: &BatchOptions) -> Outcome {
+    let file = path.display().to_string();
+    let result = analyse_path(path, file.clone(), options);
+    Outcome { file, result }
+}
+
+fn analyse_path(path: &Path, file: String, options: &BatchOptions) -> Result<Record, FileError> {
+    let started = Instant::now();
+    let decoded = input::load(path, &options.limits)?;
+    let ppi = decoded.ppi.unwrap_or(DEFAULT_PPI);
+    let record =
+        EXTRACTOR.with(|e| record(&mut e.borrow_mut(), file, &decoded.image, ppi, started));
+    if let Some(dir) = &options.overlay_dir {
+        write_overlay(dir, path, &decoded.image, &record)?;
+    }
+    Ok(record)
+}
+
+fn write_overlay(
+    dir: &Path,
+    source: &Path,
+    image: &image::GrayImage,
+    record: &Record,
+) -> Result<(), FileError> {
+    let stem = source
+        .file_stem()
+        .map_or_else(|| "print".into(), |s| s.to_string_lossy());
+    let path = dir.join(format!("{stem}.overlay.png"));
+    let fail = |reason: String| FileError::Overlay {
+        path: path.clone(),
+        reason,
+    };
+    let bytes = overlay::png(image, &record.analysis).map_err(|e| fail(e.to_string()))?;
+    std::fs::write(&path, bytes).map_err(|e| fail(e.to_string()))
+}

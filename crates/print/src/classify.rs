@@ -1,0 +1,304 @@
+//! Pattern class and subtype.
+//!
+//! The class comes from a small softmax model (see [`crate::model`]) over two
+//! kinds of evidence: the singular points (how many cores and deltas, and
+//! where the deltas lie from the core) and a coarse grid of the orientation
+//! field registered on the core. Where no model is given, the textbook rules
+//! on singular points alone decide (arch: none; loop: one core, one delta
+//! to its side; whorl: two deltas or two cores; tented arch: a delta under
+//! its core). The subtype is read from the singular points by rules.
+
+use std::f32::consts::PI;
+
+use serde::{Deserialize, Serialize};
+
+use crate::grid::Grid;
+use crate::model::Model;
+use crate::orientation::OrientationField;
+use crate::singular::{Core, SingularPoints};
+
+/// The five classes of NIST PCASYS and SD14 labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PatternClass {
+    /// Plain arch: ridges flow across without recurving; no delta.
+    A,
+    /// Tented arch: an arch with a sharp upthrust, often over a delta.
+    T,
+    /// Left loop: opens towards the left side of the image.
+    L,
+    /// Right loop: opens towards the right side of the image.
+    R,
+    /// Whorl: circuits around a centre, two deltas.
+    W,
+}
+
+impl PatternClass {
+    /// All classes, in the model's output order.
+    pub const ALL: [PatternClass; 5] = [
+        PatternClass::A,
+        PatternClass::T,
+        PatternClass::L,
+        PatternClass::R,
+        PatternClass::W,
+    ];
+
+    /// Index in [`PatternClass::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The class of a one-letter label (`A`, `T`, `L`, `R`, `W`).
+    pub fn from_letter(letter: &str) -> Option<PatternClass> {
+        PatternClass::ALL
+            .into_iter()
+            .find(|c| format!("{c:?}") == letter)
+    }
+}
+
+/// Finer pattern type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subtype {
+    /// An arch without upthrust.
+    PlainArch,
+    /// An arch with an upthrust or a delta below its centre.
+    TentedArch,
+    /// A loop; which hand decides ulnar or radial (see [`crate::loop_direction`]).
+    Loop,
+    /// A whorl with one circuit whose centre lies between its deltas.
+    PlainWhorl,
+    /// A whorl whose inner circuit lies clear of the line between the deltas.
+    CentralPocketWhorl,
+    /// Two loops wound around each other: two separate cores.
+    DoubleLoop,
+    /// A combination of patterns, or more than two deltas.
+    AccidentalWhorl,
+}
+
+/// The classifier's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Classification {
+    /// Pattern class.
+    pub class: PatternClass,
+    /// Subtype.
+    pub subtype: Subtype,
+    /// Probability of the class, 0–1.
+    pub confidence: f32,
+}
+
+/// Side of a cell of the orientation grid, in blocks.
+pub const GRID_CELL: usize = 4;
+/// Cells across and down the orientation grid around the core.
+pub const GRID_CELLS: usize = 10;
+/// Number of singular-point features.
+pub const POINT_FEATURES: usize = 14;
+/// Length of a feature vector.
+pub const FEATURES: usize = POINT_FEATURES + 2 * GRID_CELLS * GRID_CELLS;
+
+/// Classifies a print from its [`features`] (with a model) or its singular
+/// points (without).
+pub fn classify(
+    features: &[f32],
+    points: &SingularPoints,
+    field: &OrientationField,
+    model: Option<&Model>,
+) -> Classification {
+    let (class, confidence) = match model {
+        Some(model) => {
+            let probabilities = model.predict(features);
+            let best = (0..probabilities.len())
+                .max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]))
+                .unwrap_or(0);
+            (PatternClass::ALL[best], probabilities[best])
+        }
+        None => (by_rules(points), 0.5),
+    };
+    Classification {
+        class,
+        subtype: subtype(class, points, field),
+        confidence,
+    }
+}
+
+/// The textbook rules on singular points alone.
+pub fn by_rules(points: &SingularPoints) -> PatternClass {
+    let (cores, deltas) = (points.cores.len(), points.deltas.len());
+    if points.whorl_centres > 0 || cores >= 2 || deltas >= 2 {
+        return PatternClass::W;
+    }
+    match (points.cores.first(), points.deltas.first()) {
+        (None, None) => PatternClass::A,
+        (None, Some(_)) => PatternClass::T,
+        (Some(core), None) => loop_side_from_angle(core),
+        (Some(core), Some(delta)) => {
+            let (dx, dy) = (delta.x - core.x, delta.y - core.y);
+            if dx.abs() < 0.4 * dy.abs() {
+                PatternClass::T
+            } else if dx > 0.0 {
+                PatternClass::L
+            } else {
+                PatternClass::R
+            }
+        }
+    }
+}
+
+/// A loop's head points away from its opening: head to the right, opening left.
+fn loop_side_from_angle(core: &Core) -> PatternClass {
+    if core.angle_deg.abs() < 90.0 {
+        PatternClass::L
+    } else {
+        PatternClass::R
+    }
+}
+
+fn subtype(class: PatternClass, points: &SingularPoints, field: &OrientationField) -> Subtype {
+    match class {
+        PatternClass::A => Subtype::PlainArch,
+        PatternClass::T => Subtype::TentedArch,
+        PatternClass::L | PatternClass::R => Subtype::Loop,
+        PatternClass::W => whorl_subtype(points, field),
+    }
+}
+
+/// Henry's whorl subtypes, read from the singular points: more than two
+/// deltas is accidental; two cores far apart a double loop; a centre well
+/// above the line between the deltas a central pocket; else plain.
+fn whorl_subtype(points: &SingularPoints, field: &OrientationField) -> Subtype {
+    let block = field.block as f32;
+    if points.deltas.len() > 2 {
+        return Subtype::AccidentalWhorl;
+    }
+    if let [a, b, ..] = points.cores.as_slice() {
+        if (a.x - b.x).hypot(a.y - b.y) > 6.0 * block {
+            return Subtype::DoubleLoop;
+        }
+    }
+    if let ([d1, d2, ..], Some(core)) = (points.deltas.as_slice(), points.cores.first()) {
+        let (dx, dy) = (d2.x - d1.x, d2.y - d1.y);
+        let len = dx.hypot(dy).max(1.0);
+        let height = ((core.x - d1.x) * dy - (core.y - d1.y) * dx).abs() / len;
+        if height > 0.45 * len {
+            return Subtype::CentralPocketWhorl;
+        }
+    }
+    Subtype::PlainWhorl
+}
+
+/// The feature vector of a print: singular-point geometry, then the
+/// doubled-angle orientation (coherence-weighted) on a grid around the core.
+pub fn features(points: &SingularPoints, field: &OrientationField, mask: &Grid<u8>) -> Vec<f32> {
+    let mut out = Vec::with_capacity(FEATURES);
+    point_features(points, &mut out);
+    let anchor = anchor(points, field, mask);
+    grid_features(field, mask, anchor, &mut out);
+    out
+}
+
+fn point_features(points: &SingularPoints, out: &mut Vec<f32>) {
+    let n_cores = points.cores.len() as f32;
+    let n_deltas = points.deltas.len() as f32;
+    out.extend([
+        n_cores.min(3.0) / 3.0,
+        n_deltas.min(3.0) / 3.0,
+        (points.whorl_centres as f32).min(2.0) / 2.0,
+        f32::from(points.cores.is_empty() && points.deltas.is_empty()),
+    ]);
+    let scale = 100.0;
+    match points.cores.first() {
+        Some(core) => {
+            let a = core.angle_deg.to_radians();
+            out.extend([a.cos(), a.sin()]);
+            let left = points.deltas.iter().filter(|d| d.x < core.x).count() as f32;
+            let right = points.deltas.iter().filter(|d| d.x >= core.x).count() as f32;
+            out.extend([left.min(2.0), right.min(2.0)]);
+            match nearest_delta(core, points) {
+                Some((dx, dy)) => out.extend([
+                    (dx / scale).clamp(-3.0, 3.0),
+                    (dy / scale).clamp(-3.0, 3.0),
+                    dx.atan2(dy) / PI,
+                    1.0,
+                ]),
+                None => out.extend([0.0, 0.0, 0.0, 0.0]),
+            }
+        }
+        None => out.extend([0.0; 8]),
+    }
+    let spread = match points.cores.as_slice() {
+        [a, b, ..] => (a.x - b.x).hypot(a.y - b.y) / scale,
+        _ => 0.0,
+    };
+    let delta_spread = match points.deltas.as_slice() {
+        [a, b, ..] => (a.x - b.x).hypot(a.y - b.y) / scale,
+        _ => 0.0,
+    };
+    out.extend([spread.min(3.0), delta_spread.min(6.0)]);
+}
+
+fn nearest_delta(core: &Core, points: &SingularPoints) -> Option<(f32, f32)> {
+    points
+        .deltas
+        .iter()
+        .map(|d| (d.x - core.x, d.y - core.y))
+        .min_by(|a, b| a.0.hypot(a.1).total_cmp(&b.0.hypot(b.1)))
+}
+
+/// Where the grid is centred, in blocks: the top core, else the centre of
+/// the foreground's upper part (where an arch's ridges bend most).
+fn anchor(points: &SingularPoints, field: &OrientationField, mask: &Grid<u8>) -> (f32, f32) {
+    let b = field.block as f32;
+    if let Some(core) = points.cores.first() {
+        return (core.x / b, core.y / b);
+    }
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
+    for r in 0..mask.rows {
+        for c in 0..mask.cols {
+            if mask.get(c, r) != 0 {
+                sx += c as f32;
+                sy += r as f32;
+                n += 1.0;
+            }
+        }
+    }
+    if n == 0.0 {
+        return (mask.cols as f32 / 2.0, mask.rows as f32 / 2.0);
+    }
+    (sx / n, sy / n)
+}
+
+fn grid_features(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    anchor: (f32, f32),
+    out: &mut Vec<f32>,
+) {
+    let half = (GRID_CELLS * GRID_CELL) as f32 / 2.0;
+    let (c0, r0) = (
+        (anchor.0 - half).round() as isize,
+        (anchor.1 - half).round() as isize,
+    );
+    let (cols, rows) = field.dims();
+    for gy in 0..GRID_CELLS {
+        for gx in 0..GRID_CELLS {
+            let (mut sc, mut ss) = (0.0f32, 0.0f32);
+            for dy in 0..GRID_CELL {
+                for dx in 0..GRID_CELL {
+                    let c = c0 + (gx * GRID_CELL + dx) as isize;
+                    let r = r0 + (gy * GRID_CELL + dy) as isize;
+                    if c < 0 || r < 0 || c >= cols as isize || r >= rows as isize {
+                        continue;
+                    }
+                    let (c, r) = (c as usize, r as usize);
+                    if mask.get(c, r) == 0 {
+                        continue;
+                    }
+                    sc += field.cos2.get(c, r);
+                    ss += field.sin2.get(c, r);
+                }
+            }
+            // Dividing by the full cell keeps how much of it is finger.
+            let cell = (GRID_CELL * GRID_CELL) as f32;
+            out.extend([sc / cell, ss / cell]);
+        }
+    }
+}

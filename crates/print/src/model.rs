@@ -1,0 +1,255 @@
+//! The class model: a small neural network (one hidden layer of tanh units,
+//! softmax output) over standardised features, trained by full-batch Adam
+//! with an L2 penalty, the classes weighted so that the rare ones (arches,
+//! tented arches) are not drowned by the loops.
+//!
+//! The shipped model (`model.json`) is trained on all labelled SD14
+//! development prints by `cargo run --release -p vantay-print --example
+//! evaluate -- --write-model`, which also reports its k-fold accuracy.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::PatternClass;
+
+const CLASSES: usize = PatternClass::ALL.len();
+
+/// A trained model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Mean of each feature over the training set.
+    pub mean: Vec<f32>,
+    /// 1 / standard deviation of each feature (0 for a constant feature).
+    pub inv_std: Vec<f32>,
+    /// Hidden units: one weight per feature, then the bias.
+    pub hidden: Vec<Vec<f32>>,
+    /// Per class: one weight per hidden unit, then the bias.
+    pub output: Vec<Vec<f32>>,
+}
+
+/// How to train a [`Model`].
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Hidden units.
+    pub hidden: usize,
+    /// L2 penalty on the weights.
+    pub l2: f32,
+    /// Adam steps over the whole set.
+    pub iterations: usize,
+    /// Adam step size.
+    pub learning_rate: f32,
+    /// Seed of the initial weights.
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            hidden: 16,
+            l2: 0.001,
+            iterations: 300,
+            learning_rate: 0.01,
+            seed: 1,
+        }
+    }
+}
+
+/// The model shipped with the crate.
+pub fn shipped() -> Option<&'static Model> {
+    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| serde_json::from_str(include_str!("model.json")).ok())
+        .as_ref()
+}
+
+impl Model {
+    /// Class probabilities, in [`PatternClass::ALL`] order.
+    pub fn predict(&self, features: &[f32]) -> [f32; CLASSES] {
+        let x = self.standardise(features);
+        let h = hidden_layer(&self.hidden, &x);
+        output_layer(&self.output, &h)
+    }
+
+    fn standardise(&self, features: &[f32]) -> Vec<f32> {
+        features
+            .iter()
+            .zip(&self.mean)
+            .zip(&self.inv_std)
+            .map(|((v, m), s)| (v - m) * s)
+            .collect()
+    }
+
+    /// Trains on `(features, class)` samples.
+    pub fn train(samples: &[(Vec<f32>, PatternClass)], options: &TrainOptions) -> Model {
+        let dims = samples.first().map_or(0, |s| s.0.len());
+        let (mean, inv_std) = standardisation(samples, dims);
+        let mut rng = options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut random = |scale: f32| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            ((rng >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 2.0 * scale
+        };
+        let h_scale = 1.0 / (dims as f32).sqrt();
+        let hidden: Vec<Vec<f32>> = (0..options.hidden)
+            .map(|_| (0..=dims).map(|_| random(h_scale)).collect())
+            .collect();
+        let o_scale = 1.0 / (options.hidden as f32).sqrt();
+        let output: Vec<Vec<f32>> = (0..CLASSES)
+            .map(|_| (0..=options.hidden).map(|_| random(o_scale)).collect())
+            .collect();
+        let mut model = Model {
+            mean,
+            inv_std,
+            hidden,
+            output,
+        };
+        let xs: Vec<Vec<f32>> = samples.iter().map(|(f, _)| model.standardise(f)).collect();
+        let weights = sample_weights(samples);
+        let mut adam = Adam::new(&model);
+        for step in 1..=options.iterations {
+            let (gh, go) = gradients(&model, &xs, samples, &weights, options.l2);
+            adam.step(&mut model, &gh, &go, options.learning_rate, step);
+        }
+        model
+    }
+}
+
+fn hidden_layer(hidden: &[Vec<f32>], x: &[f32]) -> Vec<f32> {
+    hidden
+        .iter()
+        .map(|w| (w[x.len()] + w.iter().zip(x).map(|(a, b)| a * b).sum::<f32>()).tanh())
+        .collect()
+}
+
+fn output_layer(output: &[Vec<f32>], h: &[f32]) -> [f32; CLASSES] {
+    let mut logits = [0.0f32; CLASSES];
+    for (k, w) in output.iter().enumerate() {
+        logits[k] = w[h.len()] + w.iter().zip(h).map(|(a, b)| a * b).sum::<f32>();
+    }
+    let max = logits.iter().copied().fold(f32::MIN, f32::max);
+    let mut sum = 0.0;
+    for v in logits.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    logits.iter_mut().for_each(|v| *v /= sum);
+    logits
+}
+
+type Layer = Vec<Vec<f32>>;
+
+/// Gradients of the weighted cross-entropy plus the L2 penalty.
+fn gradients(
+    model: &Model,
+    xs: &[Vec<f32>],
+    samples: &[(Vec<f32>, PatternClass)],
+    weights: &[f32],
+    l2: f32,
+) -> (Layer, Layer) {
+    let mut gh: Layer = model.hidden.iter().map(|w| vec![0.0; w.len()]).collect();
+    let mut go: Layer = model.output.iter().map(|w| vec![0.0; w.len()]).collect();
+    let n_hidden = model.hidden.len();
+    let mut delta_h = vec![0.0f32; n_hidden];
+    for ((x, (_, class)), &weight) in xs.iter().zip(samples).zip(weights) {
+        let h = hidden_layer(&model.hidden, x);
+        let p = output_layer(&model.output, &h);
+        delta_h.iter_mut().for_each(|d| *d = 0.0);
+        for k in 0..CLASSES {
+            let err = (p[k] - f32::from(k == class.index())) * weight;
+            for j in 0..n_hidden {
+                go[k][j] += err * h[j];
+                delta_h[j] += err * model.output[k][j];
+            }
+            go[k][n_hidden] += err;
+        }
+        for j in 0..n_hidden {
+            let d = delta_h[j] * (1.0 - h[j] * h[j]);
+            for (g, v) in gh[j].iter_mut().zip(x) {
+                *g += d * v;
+            }
+            gh[j][x.len()] += d;
+        }
+    }
+    add_penalty(&mut gh, &model.hidden, l2);
+    add_penalty(&mut go, &model.output, l2);
+    (gh, go)
+}
+
+/// L2 on the weights, not on the biases (the last entry of each row).
+fn add_penalty(gradient: &mut Layer, weights: &Layer, l2: f32) {
+    for (g, w) in gradient.iter_mut().zip(weights) {
+        let last = w.len() - 1;
+        for j in 0..last {
+            g[j] += l2 * w[j];
+        }
+    }
+}
+
+struct Adam {
+    m: (Layer, Layer),
+    v: (Layer, Layer),
+}
+
+impl Adam {
+    fn new(model: &Model) -> Adam {
+        let zeros = |l: &Layer| -> Layer { l.iter().map(|w| vec![0.0; w.len()]).collect() };
+        Adam {
+            m: (zeros(&model.hidden), zeros(&model.output)),
+            v: (zeros(&model.hidden), zeros(&model.output)),
+        }
+    }
+
+    fn step(&mut self, model: &mut Model, gh: &Layer, go: &Layer, rate: f32, t: usize) {
+        let (b1, b2) = (0.9f32, 0.999f32);
+        let c1 = 1.0 - b1.powi(t as i32);
+        let c2 = 1.0 - b2.powi(t as i32);
+        let update = |w: &mut Layer, g: &Layer, m: &mut Layer, v: &mut Layer| {
+            for i in 0..w.len() {
+                for j in 0..w[i].len() {
+                    m[i][j] = b1 * m[i][j] + (1.0 - b1) * g[i][j];
+                    v[i][j] = b2 * v[i][j] + (1.0 - b2) * g[i][j] * g[i][j];
+                    w[i][j] -= rate * (m[i][j] / c1) / ((v[i][j] / c2).sqrt() + 1e-8);
+                }
+            }
+        };
+        update(&mut model.hidden, gh, &mut self.m.0, &mut self.v.0);
+        update(&mut model.output, go, &mut self.m.1, &mut self.v.1);
+    }
+}
+
+fn standardisation(samples: &[(Vec<f32>, PatternClass)], dims: usize) -> (Vec<f32>, Vec<f32>) {
+    let n = samples.len().max(1) as f32;
+    let mut mean = vec![0.0f32; dims];
+    for (f, _) in samples {
+        mean.iter_mut().zip(f).for_each(|(m, v)| *m += v / n);
+    }
+    let mut var = vec![0.0f32; dims];
+    for (f, _) in samples {
+        var.iter_mut()
+            .zip(f.iter().zip(&mean))
+            .for_each(|(s, (v, m))| *s += (v - m) * (v - m) / n);
+    }
+    let inv_std = var
+        .iter()
+        .map(|v| if *v > 1e-8 { 1.0 / v.sqrt() } else { 0.0 })
+        .collect();
+    (mean, inv_std)
+}
+
+/// Weight of each sample: its class weighs 1 / √(class share), so rare
+/// classes count more without being overfitted; weights sum to 1.
+fn sample_weights(samples: &[(Vec<f32>, PatternClass)]) -> Vec<f32> {
+    let mut counts = [0usize; CLASSES];
+    samples.iter().for_each(|s| counts[s.1.index()] += 1);
+    let per_class: Vec<f32> = counts
+        .iter()
+        .map(|&c| if c > 0 { 1.0 / (c as f32).sqrt() } else { 0.0 })
+        .collect();
+    let total: f32 = samples.iter().map(|s| per_class[s.1.index()]).sum();
+    samples
+        .iter()
+        .map(|s| per_class[s.1.index()] / total)
+        .collect()
+}

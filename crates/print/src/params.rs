@@ -1,0 +1,72 @@
+//! Every tuning constant of the pipeline, in one place.
+//!
+//! Distances are given for 500 ppi and scaled by [`Params::for_ppi`] when a
+//! print comes at another resolution.
+
+/// Parameters of one analysis run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// Side of a block of the orientation and mask grids, in pixels.
+    pub block: usize,
+    /// Radius, in blocks, of the box filter (applied twice) that smooths the
+    /// orientation field used for ridge directions.
+    pub smooth_radius: usize,
+    /// Radius, in blocks, of the stronger smoothing used to find singular
+    /// points: noise makes spurious cores and deltas on a lightly smoothed field.
+    pub singular_smooth_radius: usize,
+    /// A block is foreground when its gradient energy exceeds this share of
+    /// the 95th-percentile energy of the image.
+    pub mask_energy_share: f32,
+    /// Minimum coherence of a foreground block (after smoothing).
+    pub mask_min_coherence: f32,
+    /// Blocks trimmed from the edge of the foreground before looking for
+    /// singular points: the field is unreliable near the border.
+    pub singular_margin: usize,
+    /// Singular points of one kind closer than this (pixels) are merged.
+    pub singular_merge_px: f32,
+    /// Least mean coherence of the ridges around a singular point.
+    pub singular_min_support: f32,
+    /// How far (blocks) a singular point may move when refined on the lightly smoothed field.
+    pub singular_refine_reach: usize,
+    /// A core and a delta closer than this (pixels) cancel out.
+    pub singular_pair_px: f32,
+    /// Half length (pixels) of the segment along the ridge that is averaged
+    /// at each sample of a ridge-count line.
+    pub ridge_count_half_len: f32,
+    /// Shortest and longest plausible ridge period in pixels.
+    pub period_range: (f32, f32),
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            block: 8,
+            smooth_radius: 2,
+            singular_smooth_radius: 3,
+            mask_energy_share: 0.12,
+            mask_min_coherence: 0.05,
+            singular_margin: 2,
+            singular_merge_px: 24.0,
+            singular_pair_px: 40.0,
+            singular_refine_reach: 3,
+            singular_min_support: 0.2,
+            ridge_count_half_len: 5.0,
+            period_range: (5.0, 16.0),
+        }
+    }
+}
+
+impl Params {
+    /// Parameters for a print scanned at `ppi` (distances scaled from 500 ppi).
+    pub fn for_ppi(ppi: u16) -> Params {
+        let scale = f32::from(ppi.max(100)) / 500.0;
+        let base = Params::default();
+        Params {
+            singular_merge_px: base.singular_merge_px * scale,
+            singular_pair_px: base.singular_pair_px * scale,
+            ridge_count_half_len: base.ridge_count_half_len * scale,
+            period_range: (base.period_range.0 * scale, base.period_range.1 * scale),
+            ..base
+        }
+    }
+}

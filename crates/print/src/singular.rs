@@ -1,0 +1,316 @@
+//! Singular points: cores and deltas, found by the Poincaré index of a
+//! strongly smoothed orientation field.
+//!
+//! Walking once around a block, the ridge direction turns by +π at a core
+//! (the centre of a loop's innermost recurve), by −π at a delta (a
+//! triradius) and by 2π at a whorl's circular centre (two cores that the
+//! smoothing has merged). Neighbouring detections of one kind are merged
+//! into one point at their centroid.
+
+use std::f32::consts::PI;
+
+use serde::{Deserialize, Serialize};
+
+use crate::grid::Grid;
+use crate::orientation::OrientationField;
+use crate::params::Params;
+
+/// A core: the centre of the innermost recurving ridge.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Core {
+    /// Column, pixels.
+    pub x: f32,
+    /// Row, pixels.
+    pub y: f32,
+    /// Direction in which the recurve's head lies, degrees counter-clockwise
+    /// from the image's x axis with y pointing up (90 = an upright loop).
+    pub angle_deg: f32,
+}
+
+/// A delta (triradius): where three ridge systems meet.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Delta {
+    /// Column, pixels.
+    pub x: f32,
+    /// Row, pixels.
+    pub y: f32,
+}
+
+/// The singular points of one print.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SingularPoints {
+    /// Cores, top of the print first.
+    pub cores: Vec<Core>,
+    /// Deltas, left of the print first.
+    pub deltas: Vec<Delta>,
+    /// How many cores are whorl centres (index +1: two merged cores).
+    pub whorl_centres: usize,
+}
+
+/// The 16 blocks of the 5 × 5 square's rim, in order of increasing angle
+/// (x right, y down). A ring wider than the 8 neighbours reads through the
+/// noise of single blocks.
+const RING: [(isize, isize); 16] = [
+    (2, 0),
+    (2, 1),
+    (2, 2),
+    (1, 2),
+    (0, 2),
+    (-1, 2),
+    (-2, 2),
+    (-2, 1),
+    (-2, 0),
+    (-2, -1),
+    (-2, -2),
+    (-1, -2),
+    (0, -2),
+    (1, -2),
+    (2, -2),
+    (2, -1),
+];
+/// The 8 neighbours, in order of increasing angle: the tight ring that
+/// places a point precisely once [`RING`] has found it.
+const RING8: [(isize, isize); 8] = [
+    (1, 0),
+    (1, 1),
+    (0, 1),
+    (-1, 1),
+    (-1, 0),
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+];
+/// Reach of [`RING`] from its centre, blocks.
+const RING_REACH: usize = 2;
+
+/// Poincaré index, in half turns, of the loop around block (`c`, `r`):
+/// +1 core, −1 delta, +2 whorl centre, 0 none.
+pub fn poincare_index(field: &OrientationField, c: usize, r: usize) -> i32 {
+    index_on_ring(field, c, r, &RING)
+}
+
+fn index_on_ring(field: &OrientationField, c: usize, r: usize, ring: &[(isize, isize)]) -> i32 {
+    let mut total = 0.0;
+    for k in 0..ring.len() {
+        let (a, b) = (ring[k], ring[(k + 1) % ring.len()]);
+        let ta = field.angle(c.wrapping_add_signed(a.0), r.wrapping_add_signed(a.1));
+        let tb = field.angle(c.wrapping_add_signed(b.0), r.wrapping_add_signed(b.1));
+        total += wrap_half_turn(tb - ta);
+    }
+    (total / PI).round() as i32
+}
+
+/// An angle difference of undirected lines, wrapped into (−π/2, π/2].
+fn wrap_half_turn(d: f32) -> f32 {
+    let mut d = d % PI;
+    if d > PI / 2.0 {
+        d -= PI;
+    } else if d <= -PI / 2.0 {
+        d += PI;
+    }
+    d
+}
+
+/// Finds the singular points of `field` inside `mask` (blocks whose whole
+/// ring lies in the mask) and well-defined ridges around them (mean
+/// coherence of `support` on a wider ring), merging detections closer than `merge_px`. A core
+/// and a delta closer than `pair_px` cancel out: such pairs are what a
+/// crease or a scar makes in the field, not a pattern.
+pub fn detect(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    support: &Grid<f32>,
+    params: &Params,
+) -> SingularPoints {
+    let (merge_px, pair_px) = (params.singular_merge_px, params.singular_pair_px);
+    let (cols, rows) = field.dims();
+    let mut core_blobs: Vec<Blob> = Vec::new();
+    let mut delta_blobs: Vec<Blob> = Vec::new();
+    let mut whorl_blobs: Vec<Blob> = Vec::new();
+    let b = field.block as f32;
+    for r in RING_REACH..rows.saturating_sub(RING_REACH) {
+        for c in RING_REACH..cols.saturating_sub(RING_REACH) {
+            if !ring_inside(mask, c, r)
+                || surrounding_coherence(support, c, r) < params.singular_min_support
+            {
+                continue;
+            }
+            let (x, y) = ((c as f32 + 0.5) * b, (r as f32 + 0.5) * b);
+            match poincare_index(field, c, r) {
+                1 => add_to_blobs(&mut core_blobs, x, y, merge_px),
+                -1 => add_to_blobs(&mut delta_blobs, x, y, merge_px),
+                2 => add_to_blobs(&mut whorl_blobs, x, y, merge_px),
+                _ => {}
+            }
+        }
+    }
+    annihilate_pairs(&mut core_blobs, &mut delta_blobs, pair_px);
+    let mut points = SingularPoints {
+        whorl_centres: whorl_blobs.len(),
+        ..Default::default()
+    };
+    for blob in core_blobs.iter().chain(&whorl_blobs) {
+        let (x, y) = blob.centre();
+        points.cores.push(Core {
+            x,
+            y,
+            angle_deg: core_direction(field, x, y),
+        });
+    }
+    points.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
+    points.deltas = delta_blobs
+        .iter()
+        .map(|blob| {
+            let (x, y) = blob.centre();
+            Delta { x, y }
+        })
+        .collect();
+    points.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+    points
+}
+
+/// Moves each point to the nearest block, within `reach` blocks, where the
+/// lightly smoothed field `fine` has the same Poincaré index: the strong
+/// smoothing that suppresses spurious points also pushes close points apart.
+pub fn refine(points: &mut SingularPoints, fine: &OrientationField, mask: &Grid<u8>, reach: usize) {
+    for core in &mut points.cores {
+        if let Some((x, y)) = nearest_with_index(fine, mask, (core.x, core.y), reach, &[1, 2]) {
+            (core.x, core.y) = (x, y);
+        }
+    }
+    for delta in &mut points.deltas {
+        if let Some((x, y)) = nearest_with_index(fine, mask, (delta.x, delta.y), reach, &[-1]) {
+            (delta.x, delta.y) = (x, y);
+        }
+    }
+}
+
+fn nearest_with_index(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    at: (f32, f32),
+    reach: usize,
+    wanted: &[i32],
+) -> Option<(f32, f32)> {
+    let b = field.block as f32;
+    let (cols, rows) = field.dims();
+    let (c0, r0) = ((at.0 / b) as usize, (at.1 / b) as usize);
+    let mut best: Option<(f32, (f32, f32))> = None;
+    for r in r0.saturating_sub(reach).max(1)..=(r0 + reach).min(rows.saturating_sub(2)) {
+        for c in c0.saturating_sub(reach).max(1)..=(c0 + reach).min(cols.saturating_sub(2)) {
+            let inside = RING8.iter().all(|&(dc, dr)| {
+                mask.get(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr)) != 0
+            });
+            if !inside || !wanted.contains(&index_on_ring(field, c, r, &RING8)) {
+                continue;
+            }
+            let centre = ((c as f32 + 0.5) * b, (r as f32 + 0.5) * b);
+            let d = (centre.0 - at.0).hypot(centre.1 - at.1);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, centre));
+            }
+        }
+    }
+    best.map(|(_, centre)| centre)
+}
+
+fn annihilate_pairs(cores: &mut Vec<Blob>, deltas: &mut Vec<Blob>, pair_px: f32) {
+    let mut i = 0;
+    while i < cores.len() {
+        let (cx, cy) = cores[i].centre();
+        let partner = deltas.iter().position(|d| {
+            let (dx, dy) = d.centre();
+            (dx - cx).hypot(dy - cy) < pair_px
+        });
+        match partner {
+            Some(j) => {
+                cores.remove(i);
+                deltas.remove(j);
+            }
+            None => i += 1,
+        }
+    }
+}
+
+/// Mean of `support` on the rim of the 9 × 9 square around (`c`, `r`):
+/// a true singular point has clear ridges around it, a smudge does not.
+fn surrounding_coherence(support: &Grid<f32>, c: usize, r: usize) -> f32 {
+    let (mut sum, mut n) = (0.0, 0.0);
+    for d in -4isize..=4 {
+        for (dc, dr) in [(d, -4), (d, 4), (-4, d), (4, d)] {
+            let (x, y) = (c as isize + dc, r as isize + dr);
+            if x >= 0 && y >= 0 && (x as usize) < support.cols && (y as usize) < support.rows {
+                sum += support.get(x as usize, y as usize);
+            }
+            n += 1.0;
+        }
+    }
+    sum / n
+}
+
+fn ring_inside(mask: &Grid<u8>, c: usize, r: usize) -> bool {
+    RING.iter()
+        .all(|&(dc, dr)| mask.get(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr)) != 0)
+        && mask.get(c, r) != 0
+}
+
+/// Detections of one kind gathered into one point.
+struct Blob {
+    sx: f32,
+    sy: f32,
+    n: f32,
+}
+
+impl Blob {
+    fn centre(&self) -> (f32, f32) {
+        (self.sx / self.n, self.sy / self.n)
+    }
+}
+
+fn add_to_blobs(blobs: &mut Vec<Blob>, x: f32, y: f32, merge_px: f32) {
+    let near = blobs.iter_mut().find(|b| {
+        let (cx, cy) = b.centre();
+        (cx - x).hypot(cy - y) <= merge_px
+    });
+    match near {
+        Some(b) => {
+            b.sx += x;
+            b.sy += y;
+            b.n += 1.0;
+        }
+        None => blobs.push(Blob {
+            sx: x,
+            sy: y,
+            n: 1.0,
+        }),
+    }
+}
+
+/// Direction of a core's head. Around a core the doubled ridge angle follows
+/// the position angle φ: 2θ = φ + 2c, so ridges run radially (θ = φ) towards
+/// φ = 2c, the loop's opening; the head lies opposite. 2c is read as the
+/// mean of e^{i(2θ − φ)} on a ring of radius 3 blocks.
+fn core_direction(field: &OrientationField, x: f32, y: f32) -> f32 {
+    let radius = 3.0 * field.block as f32;
+    let (mut sx, mut sy) = (0.0f32, 0.0f32);
+    for k in 0..16 {
+        let phi = k as f32 * PI / 8.0;
+        let (px, py) = (x + radius * phi.cos(), y + radius * phi.sin());
+        let b = field.block as f32;
+        let (c, r) = (px / b - 0.5, py / b - 0.5);
+        let (c2, s2) = (field.cos2.sample(c, r), field.sin2.sample(c, r));
+        // e^{i2θ} · e^{−iφ}
+        sx += c2 * phi.cos() + s2 * phi.sin();
+        sy += s2 * phi.cos() - c2 * phi.sin();
+    }
+    let opening = sy.atan2(sx); // image angle, y down
+    let head = opening + PI;
+    // To degrees with y pointing up, in (−180, 180].
+    let deg = (-head).to_degrees();
+    let deg = deg.rem_euclid(360.0);
+    if deg > 180.0 {
+        deg - 360.0
+    } else {
+        deg
+    }
+}

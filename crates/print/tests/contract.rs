@@ -1,0 +1,97 @@
+//! The JSON line of `vantay print analyze` (DESIGN §5).
+
+use vantay_print::batch::{self, BatchOptions};
+use vantay_print::synthetic::Spec;
+use vantay_print::{input, PatternClass};
+
+#[test]
+fn json_line_has_exactly_the_design_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let print = Spec::of_class(PatternClass::W, 3).render();
+    let path = dir.path().join("whorl.png");
+    std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
+    let missing = dir.path().join("missing.wsq");
+    let mut lines = Vec::new();
+    let options = BatchOptions {
+        threads: 2,
+        overlay_dir: Some(dir.path().to_path_buf()),
+        ..BatchOptions::default()
+    };
+    batch::run(&[path.clone(), missing], &options, |o| {
+        lines.push(o.to_json_line())
+    })
+    .expect("batch runs");
+    assert_eq!(lines.len(), 2);
+    let value: serde_json::Value = serde_json::from_str(&lines[0]).expect("JSON");
+    let keys: Vec<&str> = value
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = [
+        "file",
+        "width",
+        "height",
+        "dpi",
+        "class",
+        "subtype",
+        "confidence",
+        "cores",
+        "deltas",
+        "ridge_counts",
+        "quality",
+        "ms",
+    ];
+    let mut keys_sorted = keys.clone();
+    keys_sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(keys_sorted, expected);
+    assert_eq!(value["width"], 416);
+    assert!(["A", "T", "L", "R", "W"].contains(&value["class"].as_str().expect("class")));
+    for core in value["cores"].as_array().expect("cores") {
+        assert!(core["x"].is_u64() && core["y"].is_u64() && core["angle_deg"].is_number());
+    }
+    let error: serde_json::Value = serde_json::from_str(&lines[1]).expect("JSON");
+    assert!(error["file"]
+        .as_str()
+        .expect("file")
+        .ends_with("missing.wsq"));
+    assert!(error["error"]
+        .as_str()
+        .expect("error")
+        .contains("cannot read"));
+    assert!(
+        dir.path().join("whorl.overlay.png").exists(),
+        "overlay written"
+    );
+}
+
+#[test]
+fn analysis_round_trips_through_serde() {
+    let print = Spec::of_class(PatternClass::L, 2).render();
+    let analysis = vantay_print::analyze(&print.image, 500);
+    let json = serde_json::to_string(&analysis).expect("serialise");
+    let back: vantay_print::Analysis = serde_json::from_str(&json).expect("deserialise");
+    assert_eq!(back.class, analysis.class);
+    assert_eq!(back.cores, analysis.cores);
+    assert_eq!(back.ridge_counts, analysis.ridge_counts);
+}
+
+#[test]
+fn loops_are_ulnar_towards_the_little_finger() {
+    use vantay_print::{loop_direction, Finger, LoopDirection};
+    assert_eq!(
+        loop_direction(PatternClass::R, Finger::R2),
+        Some(LoopDirection::Ulnar)
+    );
+    assert_eq!(
+        loop_direction(PatternClass::L, Finger::R2),
+        Some(LoopDirection::Radial)
+    );
+    assert_eq!(
+        loop_direction(PatternClass::L, Finger::L4),
+        Some(LoopDirection::Ulnar)
+    );
+    assert_eq!(loop_direction(PatternClass::W, Finger::L4), None);
+}

@@ -1,0 +1,70 @@
+//! A smoke test on a few real SD14 prints per class, read as WSQ.
+
+use std::path::{Path, PathBuf};
+
+use vantay_print::input::{self, Limits};
+use vantay_print::{Extractor, PatternClass};
+
+fn sd14() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
+    if dir.join("labels.csv").exists() {
+        Some(dir)
+    } else {
+        println!(
+            "skipped: SD14 development prints not found at {}",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// The first `per_class` labelled prints of each class.
+fn handful(dir: &Path, per_class: usize) -> Vec<(String, PatternClass)> {
+    let labels = std::fs::read_to_string(dir.join("labels.csv")).expect("labels.csv");
+    let mut chosen = Vec::new();
+    for class in PatternClass::ALL {
+        let of_class = labels
+            .lines()
+            .filter_map(|l| l.split_once(','))
+            .filter(|(_, c)| PatternClass::from_letter(c.trim()) == Some(class));
+        chosen.extend(
+            of_class
+                .take(per_class)
+                .map(|(f, _)| (f.to_string(), class)),
+        );
+    }
+    chosen
+}
+
+#[test]
+fn real_prints_are_analysed_sensibly() {
+    let Some(dir) = sd14() else { return };
+    let mut extractor = Extractor::new();
+    let mut right = 0;
+    let prints = handful(&dir, 3);
+    for (file, label) in &prints {
+        let decoded = input::load(&dir.join(file), &Limits::default()).expect("SD14 WSQ decodes");
+        let analysis = extractor.extract(&decoded.image, decoded.ppi.unwrap_or(500));
+        assert_eq!((analysis.width, analysis.height), (832, 768));
+        assert!(
+            analysis.quality > 10,
+            "{file}: quality {}",
+            analysis.quality
+        );
+        assert!((0.0..=1.0).contains(&analysis.confidence));
+        for c in &analysis.cores {
+            assert!(c.x < 832 && c.y < 768, "{file}: core outside the image");
+        }
+        assert_eq!(analysis.ridge_counts.len(), analysis.deltas.len());
+        println!("{file}: label {label:?}, class {:?} ({:.2}), {} cores, {} deltas, counts {:?}, quality {}",
+            analysis.class, analysis.confidence, analysis.cores.len(), analysis.deltas.len(), analysis.ridge_counts, analysis.quality);
+        right += usize::from(analysis.class == *label);
+    }
+    // These prints were in the model's training set: this checks the
+    // shipped model is wired in, not its accuracy (see examples/evaluate.rs).
+    assert!(
+        right * 4 >= prints.len() * 3,
+        "only {right}/{} of the smoke prints classified as labelled",
+        prints.len()
+    );
+}

@@ -1,22 +1,53 @@
 //! The `vantay` command. It parses arguments and calls the library crates;
 //! the logic lives there.
+//!
+//! Exit status: 0 on success; 1 when `verify` finds problems; 2 when a
+//! command could not do its work (the message says why), or when
+//! `print analyze` could not read some file.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod commands;
+mod context;
+
+use commands::{case, centre, customer, intake, print_analyze, print_convert};
+use context::Location;
 
 /// Vantay: a fingerprint-biometrics centre's server and tools.
 #[derive(Parser)]
 #[command(name = "vantay", version, about)]
 struct Cli {
+    #[command(flatten)]
+    location: Location,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a centre: data directory, database, keys, first admin.
+    Init(centre::InitArgs),
+    /// Rebuild the key file from K recovery shares.
+    Recover(centre::RecoverArgs),
+    /// Re-wrap every key under new versions (no data is re-encrypted).
+    RotateKeys,
+    /// Import a capture bundle as a new captured case.
+    Intake(intake::IntakeArgs),
+    /// Show, seal or list cases.
+    #[command(subcommand)]
+    Case(case::CaseCommand),
+    /// Print this centre's public identity.
+    Identity,
+    /// Print the latest signed ledger checkpoint.
+    Checkpoint,
+    /// Check every stored record, blob and ledger entry.
+    Verify(centre::VerifyArgs),
+    /// Write a customer's copy of their data.
+    Export(customer::ExportArgs),
+    /// Crypto-shred a customer; prints an erasure certificate.
+    Erase(customer::EraseArgs),
     /// Fingerprint image tools: analysis and format conversion.
     #[command(subcommand)]
     Print(PrintCommand),
@@ -25,22 +56,48 @@ enum Command {
 #[derive(Subcommand)]
 enum PrintCommand {
     /// Analyse fingerprint images; one JSON line per file.
-    Analyze(commands::print_analyze::AnalyzeArgs),
+    Analyze(print_analyze::AnalyzeArgs),
     /// Convert between WSQ, PNG, PGM and raw 8-bit grey.
-    Convert(commands::print_convert::ConvertArgs),
+    Convert(print_convert::ConvertArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Print(PrintCommand::Analyze(args)) => commands::print_analyze::run(args),
-        Command::Print(PrintCommand::Convert(args)) => commands::print_convert::run(args),
-    };
-    match result {
+    match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("vantay: error: {err:#}");
+            eprintln!("vantay: lỗi / error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let location = cli.location;
+    match cli.command {
+        Command::Print(PrintCommand::Analyze(args)) => print_analyze::run(args),
+        Command::Print(PrintCommand::Convert(args)) => print_convert::run(args),
+        command => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(run_async(&location, command))
+        }
+    }
+}
+
+async fn run_async(location: &Location, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Init(args) => centre::init(location, args).await,
+        Command::Recover(args) => centre::recover(location, args).await,
+        Command::RotateKeys => centre::rotate_keys(location).await,
+        Command::Intake(args) => intake::run(location, args).await,
+        Command::Case(command) => case::run(location, command).await,
+        Command::Identity => centre::identity(location).await,
+        Command::Checkpoint => centre::checkpoint(location).await,
+        Command::Verify(args) => centre::verify(location, args).await,
+        Command::Export(args) => customer::export(location, args).await,
+        Command::Erase(args) => customer::erase(location, args).await,
+        Command::Print(_) => unreachable!("print commands run without the runtime"),
     }
 }

@@ -45,7 +45,7 @@ impl Default for Params {
             singular_smooth_radius: 3,
             mask_energy_share: 0.12,
             mask_min_coherence: 0.05,
-            singular_margin: 2,
+            singular_margin: 1,
             singular_merge_px: 24.0,
             singular_pair_px: 40.0,
             singular_refine_reach: 3,

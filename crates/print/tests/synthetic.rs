@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use vantay_print::synthetic::{Spec, SyntheticPrint};
 use vantay_print::{Analysis, Extractor, PatternClass};
 
-const SEEDS: u64 = 4;
+const SEEDS: u64 = 3;
 
 /// Every class × seed, rendered and analysed once for all the tests.
 fn cases() -> &'static [(PatternClass, u64, SyntheticPrint, Analysis)] {

@@ -1,0 +1,89 @@
+//! Speed of the whole analysis, decode to JSON line: one thread per print,
+//! then the batch throughput on every core.
+//!
+//! ```text
+//! cargo run --release -p vantay-print --example bench -- [--data ../shared/data/sd14-dev] [--count 100]
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use vantay_print::batch::{self, BatchOptions};
+use vantay_print::input::{self, Limits};
+use vantay_print::{record, Extractor};
+
+fn main() {
+    let mut data = PathBuf::from("../shared/data/sd14-dev");
+    let mut count = 100usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--data" => data = args.next().expect("--data DIR").into(),
+            "--count" => count = args.next().expect("--count N").parse().expect("a number"),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
+        .expect("data directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wsq"))
+        .collect();
+    files.sort();
+    let sample: Vec<PathBuf> = files.iter().take(count).cloned().collect();
+    single_thread(&sample);
+    all_cores(&files);
+}
+
+/// Decode + analysis + JSON of each print on this thread, files read beforehand.
+fn single_thread(files: &[PathBuf]) {
+    let bytes: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(f).expect("read"))
+        .collect();
+    let mut extractor = Extractor::new();
+    let (mut decode_ms, mut total_ms) = (Vec::new(), Vec::new());
+    for (file, data) in files.iter().zip(&bytes) {
+        let started = Instant::now();
+        let decoded = input::decode(data, &Limits::default()).expect("decode");
+        decode_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        let line = record(
+            &mut extractor,
+            file.display().to_string(),
+            &decoded.image,
+            decoded.ppi.unwrap_or(500),
+            started,
+        );
+        let json = serde_json::to_string(&line).expect("json");
+        std::hint::black_box(json);
+        total_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "single thread, {} prints: decode {} ; decode to JSON {}",
+        files.len(),
+        summary(&mut decode_ms),
+        summary(&mut total_ms)
+    );
+}
+
+fn all_cores(files: &[PathBuf]) {
+    let started = Instant::now();
+    let mut ok = 0usize;
+    batch::run(files, &BatchOptions::default(), |o| {
+        ok += usize::from(o.result.is_ok())
+    })
+    .expect("batch");
+    let secs = started.elapsed().as_secs_f64();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("batch on {threads} threads: {ok}/{} prints in {secs:.2} s = {:.1} prints/s (files read, decoded, analysed)", files.len(), files.len() as f64 / secs);
+}
+
+fn summary(ms: &mut [f64]) -> String {
+    ms.sort_by(f64::total_cmp);
+    let mean = ms.iter().sum::<f64>() / ms.len().max(1) as f64;
+    let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "mean {mean:.1} ms, median {:.1} ms, p95 {:.1} ms",
+        at(0.5),
+        at(0.95)
+    )
+}

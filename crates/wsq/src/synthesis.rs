@@ -147,7 +147,7 @@ pub(crate) struct Scratch {
 }
 
 #[inline]
-fn axpy(dst: &mut [f32], c: f32, src: &[f32]) {
+pub(crate) fn axpy(dst: &mut [f32], c: f32, src: &[f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d += c * s;
     }

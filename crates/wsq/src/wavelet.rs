@@ -8,7 +8,7 @@
 //! odd and even length signals behave exactly as NIST's decoder; samples
 //! away from the edges take a plain dot product.
 
-use crate::synthesis::{Plan, Scratch};
+use crate::synthesis::{axpy, Plan, Scratch};
 use crate::tables::Filters;
 use crate::tree::WaveletNode;
 
@@ -44,15 +44,6 @@ impl Walk {
             }
         }
     }
-}
-
-#[inline]
-fn sample(line: &[f32], i: isize) -> f32 {
-    usize::try_from(i)
-        .ok()
-        .and_then(|i| line.get(i))
-        .copied()
-        .unwrap_or(0.0)
 }
 
 /// Filters fixed for one transform, with the sign conventions of even
@@ -113,89 +104,127 @@ pub(crate) fn advance_start(w: &mut Walk, p0: isize, sfac: &mut f32) {
     w.pos += w.step;
 }
 
-#[inline]
-fn put(out: &mut [f32], i: usize, v: f32) {
-    if let Some(o) = out.get_mut(i) {
-        *o = v;
-    }
+/// Analysis of one line into low and high bands (high first if `inv`).
+#[cfg(test)]
+pub(crate) fn split_line(out: &mut [f32], inp: &[f32], bank: &Bank, inv: bool) {
+    AnalysisMap::new(inp.len(), bank, inv).apply_line(out, inp);
 }
 
-/// Analysis of one line into low and high bands (high first if `inv`).
-pub(crate) fn split_line(out: &mut [f32], inp: &[f32], bank: &Bank, inv: bool) {
-    let len = inp.len();
-    let (lsz, hsz) = (bank.lo.len() as isize, bank.hi.len() as isize);
-    let (llen, hlen) = band_lengths(len);
-    let (mut loc, mut hoc, ends) = if lsz % 2 == 1 {
-        ((lsz - 1) / 2, (hsz - 1) / 2 - 1, false)
-    } else {
-        (lsz / 2 - 2, hsz / 2 - 2, true)
-    };
-    let (mut lle, mut hle) = (ends, ends);
-    if ends && loc == -1 {
-        loc = 0;
-        lle = false;
+/// The analysis of one line length as explicit terms per output sample,
+/// found by running the reference's edge walk once on symbolic samples.
+pub(crate) struct AnalysisMap {
+    /// Output `o` is the sum of `terms[starts[o]..starts[o + 1]]`.
+    starts: Vec<usize>,
+    terms: Vec<(usize, f32)>,
+}
+
+impl AnalysisMap {
+    pub(crate) fn new(len: usize, bank: &Bank, inv: bool) -> Self {
+        let (lsz, hsz) = (bank.lo.len() as isize, bank.hi.len() as isize);
+        let (llen, hlen) = band_lengths(len);
+        let (mut loc, mut hoc, ends) = if lsz % 2 == 1 {
+            ((lsz - 1) / 2, (hsz - 1) / 2 - 1, false)
+        } else {
+            (lsz / 2 - 2, hsz / 2 - 2, true)
+        };
+        let (mut lle, mut hle) = (ends, ends);
+        if ends && loc == -1 {
+            loc = 0;
+            lle = false;
+        }
+        if ends && hoc == -1 {
+            hoc = 0;
+            hle = false;
+        }
+        let mut per_output: Vec<Vec<(usize, f32)>> = vec![Vec::new(); len];
+        let (mut lo_out, mut hi_out) = if inv { (hlen, 0) } else { (0, llen) };
+        let p = (0isize, len as isize - 1);
+        let mut lo_w = Walk {
+            pos: loc,
+            step: -1,
+            left_once: lle,
+            right_once: ends,
+        };
+        let mut hi_w = Walk {
+            pos: hoc,
+            step: -1,
+            left_once: hle,
+            right_once: ends,
+        };
+        let mut unused = 1.0;
+        for _ in 0..hlen {
+            walk_terms(per_output.get_mut(lo_out), &bank.lo, lo_w, p, len);
+            lo_out += 1;
+            walk_terms(per_output.get_mut(hi_out), &bank.hi, hi_w, p, len);
+            hi_out += 1;
+            for _ in 0..2 {
+                advance_start(&mut lo_w, p.0, &mut unused);
+                advance_start(&mut hi_w, p.0, &mut unused);
+            }
+        }
+        if len % 2 == 1 {
+            walk_terms(per_output.get_mut(lo_out), &bank.lo, lo_w, p, len);
+        }
+        let mut starts = vec![0];
+        let mut terms = Vec::new();
+        for t in per_output {
+            terms.extend(t);
+            starts.push(terms.len());
+        }
+        AnalysisMap { starts, terms }
     }
-    if ends && hoc == -1 {
-        hoc = 0;
-        hle = false;
+
+    fn output_terms(&self, o: usize) -> &[(usize, f32)] {
+        &self.terms[self.starts[o]..self.starts[o + 1]]
     }
-    let (mut lo_out, mut hi_out) = if inv { (hlen, 0) } else { (0, llen) };
-    let (p0, p1) = (0isize, len as isize - 1);
-    let mut lo_w = Walk {
-        pos: loc,
-        step: -1,
-        left_once: lle,
-        right_once: ends,
-    };
-    let mut hi_w = Walk {
-        pos: hoc,
-        step: -1,
-        left_once: hle,
-        right_once: ends,
-    };
-    let mut unused = 1.0;
-    for _ in 0..hlen {
-        put(out, lo_out, analysis_value(inp, &bank.lo, lo_w, p0, p1));
-        lo_out += 1;
-        put(out, hi_out, analysis_value(inp, &bank.hi, hi_w, p0, p1));
-        hi_out += 1;
-        for _ in 0..2 {
-            advance_start(&mut lo_w, p0, &mut unused);
-            advance_start(&mut hi_w, p0, &mut unused);
+
+    pub(crate) fn apply_line(&self, out: &mut [f32], inp: &[f32]) {
+        for (o, v) in out.iter_mut().enumerate() {
+            *v = self.output_terms(o).iter().map(|&(i, c)| inp[i] * c).sum();
         }
     }
-    if len % 2 == 1 {
-        put(out, lo_out, analysis_value(inp, &bank.lo, lo_w, p0, p1));
+
+    /// Analyses the columns of the rectangle at `(x, y)`, `lenx` wide, of
+    /// `src` into `dst` (row pitch `width`), whole rows at a time.
+    pub(crate) fn apply_columns(
+        &self,
+        dst: &mut [f32],
+        src: &[f32],
+        width: usize,
+        x: usize,
+        y: usize,
+        lenx: usize,
+    ) {
+        for o in 0..self.starts.len() - 1 {
+            let d = &mut dst[(y + o) * width + x..][..lenx];
+            d.fill(0.0);
+            for &(i, c) in self.output_terms(o) {
+                axpy(d, c, &src[(y + i) * width + x..][..lenx]);
+            }
+        }
     }
 }
 
-fn analysis_value(inp: &[f32], filter: &[f32], mut w: Walk, p0: isize, p1: isize) -> f32 {
-    let n = filter.len() as isize;
-    if w.step == 1 && w.pos > p0 && w.pos + n - 2 < p1 {
-        let s = w.pos as usize;
-        return filter.iter().zip(&inp[s..]).map(|(f, x)| f * x).sum();
-    }
-    let mut acc = sample(inp, w.pos) * filter[0];
+/// Terms of one analysis output: the filter walked from `w`, turning at
+/// the ends `p`.
+fn walk_terms(
+    out: Option<&mut Vec<(usize, f32)>>,
+    filter: &[f32],
+    mut w: Walk,
+    p: (isize, isize),
+    len: usize,
+) {
+    let Some(out) = out else { return };
+    let mut push = |pos: isize, c: f32| {
+        if let Some(i) = usize::try_from(pos).ok().filter(|&i| i < len) {
+            out.push((i, c));
+        }
+    };
+    push(w.pos, filter[0]);
     for &f in &filter[1..] {
-        w.turn(p0, p1);
+        w.turn(p.0, p.1);
         w.pos += w.step;
-        acc += sample(inp, w.pos) * f;
-    }
-    acc
-}
-
-/// Reusable line buffers for the two-dimensional passes.
-#[derive(Default)]
-struct Lines {
-    a: Vec<f32>,
-    b: Vec<f32>,
-}
-
-impl Lines {
-    fn sized(&mut self, n: usize) -> (&mut [f32], &mut [f32]) {
-        self.a.resize(n, 0.0);
-        self.b.resize(n, 0.0);
-        (&mut self.a[..n], &mut self.b[..n])
+        push(w.pos, f);
     }
 }
 
@@ -219,47 +248,14 @@ pub(crate) fn reconstruct(data: &mut [f32], width: usize, tree: &[WaveletNode], 
 /// Splits the image in `data` (row pitch `width`) into subbands.
 pub(crate) fn decompose(data: &mut [f32], width: usize, tree: &[WaveletNode], bank: &Bank) {
     let mut tmp = vec![0f32; data.len()];
-    let mut lines = Lines::default();
     for node in tree {
-        rows(&mut tmp, data, width, node, |o, i| {
-            split_line(o, i, bank, node.inv_rw)
-        });
-        columns(data, &tmp, width, node, &mut lines, |o, i| {
-            split_line(o, i, bank, node.inv_cl)
-        });
-    }
-}
-
-fn rows(
-    dst: &mut [f32],
-    src: &[f32],
-    width: usize,
-    n: &WaveletNode,
-    f: impl Fn(&mut [f32], &[f32]),
-) {
-    for r in n.y..n.y + n.leny {
-        let s = r * width + n.x;
-        f(&mut dst[s..s + n.lenx], &src[s..s + n.lenx]);
-    }
-}
-
-fn columns(
-    dst: &mut [f32],
-    src: &[f32],
-    width: usize,
-    n: &WaveletNode,
-    lines: &mut Lines,
-    f: impl Fn(&mut [f32], &[f32]),
-) {
-    let (inp, out) = lines.sized(n.leny);
-    for c in n.x..n.x + n.lenx {
-        for (k, v) in inp.iter_mut().enumerate() {
-            *v = src[(n.y + k) * width + c];
+        let (x, y, lenx) = (node.x, node.y, node.lenx);
+        let rows = AnalysisMap::new(lenx, bank, node.inv_rw);
+        for r in y..y + node.leny {
+            let s = r * width + x;
+            rows.apply_line(&mut tmp[s..s + lenx], &data[s..s + lenx]);
         }
-        f(out, inp);
-        for (k, v) in out.iter().enumerate() {
-            dst[(n.y + k) * width + c] = *v;
-        }
+        AnalysisMap::new(node.leny, bank, node.inv_cl).apply_columns(data, &tmp, width, x, y, lenx);
     }
 }
 

@@ -34,6 +34,17 @@ fn main() {
     all_cores(&files);
 }
 
+/// CPU seconds this process has used (user + system), from `/proc/self/stat`:
+/// on a shared machine the wall clock counts other people's work too.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the file, in clock ticks (100 Hz on Linux).
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 /// Decode + analysis + JSON of each print on this thread, files read beforehand.
 fn single_thread(files: &[PathBuf]) {
     let bytes: Vec<Vec<u8>> = files
@@ -42,6 +53,7 @@ fn single_thread(files: &[PathBuf]) {
         .collect();
     let mut extractor = Extractor::new();
     let (mut decode_ms, mut total_ms) = (Vec::new(), Vec::new());
+    let cpu_before = cpu_seconds();
     for (file, data) in files.iter().zip(&bytes) {
         let started = Instant::now();
         let decoded = input::decode(data, &Limits::default()).expect("decode");
@@ -58,11 +70,15 @@ fn single_thread(files: &[PathBuf]) {
         total_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     println!(
-        "single thread, {} prints: decode {} ; decode to JSON {}",
+        "single thread, {} prints, wall clock: decode {} ; decode to JSON {}",
         files.len(),
         summary(&mut decode_ms),
         summary(&mut total_ms)
     );
+    if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {
+        let per_print = (after - before) * 1000.0 / files.len() as f64;
+        println!("single thread, CPU time per print, decode to JSON: {per_print:.1} ms");
+    }
 }
 
 fn all_cores(files: &[PathBuf]) {

@@ -1,12 +1,102 @@
-//! `vantay print analyze`.
+//! `vantay print analyze`: one JSON line per file (DESIGN §5).
 
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
+use vantay_print::batch::{self, BatchOptions, Outcome};
 
 /// Arguments of `vantay print analyze`.
 #[derive(clap::Args)]
-pub struct AnalyzeArgs {}
+pub struct AnalyzeArgs {
+    /// Images to analyse (WSQ, PNG, BMP, TIFF, JPEG, PGM).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Write an overlay PNG per print (foreground, orientation, cores,
+    /// deltas, ridge-count lines) into this directory.
+    #[arg(long, value_name = "DIR")]
+    overlay: Option<PathBuf>,
+}
 
-/// Runs the command.
-pub fn run(_args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// Batches shorter than this get no progress bar.
+const PROGRESS_FROM: usize = 20;
+
+/// Runs the command: exit 0 when every file was analysed, 2 when some could not be.
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.overlay {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create overlay directory {}", dir.display()))?;
+    }
+    let options = BatchOptions {
+        threads: args.threads,
+        overlay_dir: args.overlay.clone(),
+        ..BatchOptions::default()
+    };
+    let mut progress = Progress::new(args.files.len());
+    let mut stdout = std::io::stdout().lock();
+    let mut failed = 0usize;
+    let mut write_error = None;
+    batch::run(&args.files, &options, |outcome: &Outcome| {
+        failed += usize::from(outcome.result.is_err());
+        if write_error.is_none() {
+            write_error = writeln!(stdout, "{}", outcome.to_json_line()).err();
+        }
+        progress.advance();
+    })?;
+    progress.finish();
+    match write_error {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(e).context("cannot write to standard output")
+        }
+        _ => {}
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A one-line progress bar on standard error, shown only on a terminal and
+/// only for long batches (so that logs and pipes stay clean).
+struct Progress {
+    total: usize,
+    done: usize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            done: 0,
+            shown: total >= PROGRESS_FROM && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn advance(&mut self) {
+        self.done += 1;
+        if self.shown {
+            let width = 40;
+            let filled = width * self.done / self.total.max(1);
+            eprint!(
+                "\r[{}{}] {}/{}",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.done,
+                self.total
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
 }

@@ -127,9 +127,15 @@ impl Plan {
             for m in 0..r.count {
                 for phase in 0..2 {
                     let d = &mut dst[(y + r.out + 2 * m + phase) * width + x..][..lenx];
-                    d.fill(0.0);
-                    for (j, &c) in self.lo_phase[phase].iter().enumerate() {
-                        axpy(d, c, row(r.lo + m + j));
+                    // The first tap sets the row; the others add to it.
+                    let (first, rest) = self.lo_phase[phase]
+                        .split_first()
+                        .expect("filters have taps");
+                    for (o, s) in d.iter_mut().zip(row(r.lo + m)) {
+                        *o = first * s;
+                    }
+                    for (j, &c) in rest.iter().enumerate() {
+                        axpy(d, c, row(r.lo + m + 1 + j));
                     }
                     for (j, &c) in self.hi_phase[phase].iter().enumerate() {
                         axpy(d, c, row(r.hi + m + j));

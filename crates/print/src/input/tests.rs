@@ -223,7 +223,15 @@ fn extensions_name_formats() {
     assert_eq!(Format::from_extension("tif"), Some(Format::Tiff));
     assert_eq!(Format::from_path(Path::new("a/b.jpeg")), Some(Format::Jpeg));
     assert_eq!(Format::from_extension("gif"), None);
-    for f in [Format::Wsq, Format::Png, Format::Bmp, Format::Tiff, Format::Jpeg, Format::Pgm, Format::Raw] {
+    for f in [
+        Format::Wsq,
+        Format::Png,
+        Format::Bmp,
+        Format::Tiff,
+        Format::Jpeg,
+        Format::Pgm,
+        Format::Raw,
+    ] {
         assert_eq!(Format::from_extension(&f.to_string()), Some(f));
     }
 }

@@ -202,6 +202,33 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     size BIGINT PRIMARY KEY,
     signed TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS partners (
+    name TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS packages (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    partner TEXT NOT NULL REFERENCES partners (name),
+    partner_fingerprint TEXT NOT NULL,
+    fingers TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    sealed_digest TEXT NOT NULL,
+    answered_at TEXT,
+    result_id TEXT
+);
+CREATE INDEX IF NOT EXISTS packages_case ON packages (case_id);
+CREATE TABLE IF NOT EXISTS results (
+    id TEXT PRIMARY KEY,
+    package_id TEXT NOT NULL UNIQUE REFERENCES packages (id),
+    case_id TEXT NOT NULL,
+    ciphertext BYTES NOT NULL,
+    received_at TEXT NOT NULL
+);
 "#;
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod cases;
 mod centre;
 mod db;
 mod erase;
+mod exchange;
 mod export;
 mod intake;
 mod journal;
@@ -33,6 +34,9 @@ pub use cases::{CaseSummary, CaseView, HistoryEntry, PrintSummary};
 pub use centre::{Centre, InitReport};
 pub use db::{Backend, SQLITE_FILE};
 pub use erase::ErasureCertificate;
+pub use exchange::{
+    DispatchedPackage, ExchangeError, ImportReceipt, Partner, PACKAGE_VALIDITY_DAYS,
+};
 pub use export::CustomerExport;
 pub use intake::{CapturedImage, IntakeReceipt};
 pub use journal::LedgerPosition;

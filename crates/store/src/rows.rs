@@ -188,6 +188,99 @@ pub(crate) fn blob_entry(name: &crate::BlobName) -> (String, Hash) {
     (format!("blobs/{}", name.as_str()), Hash(name.digest()))
 }
 
+/// A row of `partners`: an analysis centre's pinned public identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PartnerRow {
+    pub name: String,
+    pub identity: String,
+    pub fingerprint: String,
+    pub added_at: String,
+}
+
+impl PartnerRow {
+    pub fn name(&self) -> String {
+        format!("partners/{}", self.name)
+    }
+
+    pub fn digest(&self) -> Hash {
+        digest(&[
+            self.name().as_bytes(),
+            self.identity.as_bytes(),
+            self.fingerprint.as_bytes(),
+            self.added_at.as_bytes(),
+        ])
+    }
+}
+
+/// A row of `packages`: a work package sent to a partner, and whether it
+/// was answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PackageRow {
+    pub id: String,
+    pub case_id: String,
+    pub partner: String,
+    pub partner_fingerprint: String,
+    /// Finger codes in the package, comma-separated.
+    pub fingers: String,
+    pub created_at: String,
+    pub expires_at: String,
+    /// `open` or `answered`.
+    pub state: String,
+    /// Hex SHA-256 of the sealed package as sent.
+    pub sealed_digest: String,
+    pub answered_at: Option<String>,
+    pub result_id: Option<String>,
+}
+
+impl PackageRow {
+    pub fn name(&self) -> String {
+        format!("packages/{}", self.id)
+    }
+
+    pub fn digest(&self) -> Hash {
+        digest(&[
+            self.name().as_bytes(),
+            self.case_id.as_bytes(),
+            self.partner.as_bytes(),
+            self.partner_fingerprint.as_bytes(),
+            self.fingers.as_bytes(),
+            self.created_at.as_bytes(),
+            self.expires_at.as_bytes(),
+            self.state.as_bytes(),
+            self.sealed_digest.as_bytes(),
+            opt(&self.answered_at),
+            opt(&self.result_id),
+        ])
+    }
+}
+
+/// A row of `results`: an accepted analysis result, sealed under the
+/// customer's data key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ResultRow {
+    pub id: String,
+    pub package_id: String,
+    pub case_id: String,
+    pub ciphertext: Vec<u8>,
+    pub received_at: String,
+}
+
+impl ResultRow {
+    pub fn name(&self) -> String {
+        format!("results/{}", self.id)
+    }
+
+    pub fn digest(&self) -> Hash {
+        digest(&[
+            self.name().as_bytes(),
+            self.package_id.as_bytes(),
+            self.case_id.as_bytes(),
+            &self.ciphertext,
+            self.received_at.as_bytes(),
+        ])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -236,6 +236,7 @@ impl Store {
             let hash = digest(&[name.as_bytes(), &row.try_get::<Vec<u8>, _>("wrapped")?]);
             stored.push((name, hash));
         }
+        self.exchange_rows(&mut stored).await?;
         report.rows = stored.len();
         let mut present = std::collections::HashSet::with_capacity(stored.len());
         for (name, hash) in stored {
@@ -308,6 +309,32 @@ impl Store {
             report.problems.push(format!(
                 "{name}: recorded in the ledger but the file is gone"
             ));
+        }
+        Ok(())
+    }
+
+    /// The exchange's rows: pinned partners, packages sent, results accepted.
+    async fn exchange_rows(&self, stored: &mut Vec<(String, Hash)>) -> Result<(), StoreError> {
+        for row in sqlx::query("SELECT * FROM partners")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = crate::exchange::partner_row(&row)?;
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT * FROM packages")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = crate::exchange::package_row(&row)?;
+            stored.push((row.name(), row.digest()));
+        }
+        for row in sqlx::query("SELECT * FROM results")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = crate::exchange::result_row(&row)?;
+            stored.push((row.name(), row.digest()));
         }
         Ok(())
     }

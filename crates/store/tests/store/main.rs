@@ -456,3 +456,5 @@ async fn wrong_master_key_opens_nothing(t: &TestCentre) {
     let err = Centre::unlock(t.auditor().await, &other).await.unwrap_err();
     assert!(err.to_string().contains("another centre"), "{err}");
 }
+
+mod exchange;

@@ -1,0 +1,234 @@
+//! Reviews and the signed result.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+use vantay_domain::Finger;
+use vantay_exchange::{FingerOutcome, FingerResult, ResultPayload};
+use vantay_vault::{open_field, seal_field, seal_package, PackageHeader, PublicIdentity};
+
+use crate::centre::package_aad;
+use crate::engine::ENGINE;
+use crate::jobs::JobOutcome;
+use crate::receive::parse_fingers;
+use crate::{stamp, AnalysisCentre, AnalysisError};
+
+/// How long the centre has to import a result.
+const RESULT_VALIDITY_DAYS: i64 = 14;
+/// The analyst named in a result whose readings nobody reviewed.
+pub const AUTO_ANALYST: &str = "auto";
+
+/// What [`AnalysisCentre::answer`] sealed.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AnswerSummary {
+    /// The result package's id.
+    pub result: Uuid,
+    /// The work package it answers.
+    pub package: Uuid,
+    /// The case pseudonym.
+    pub pseudonym: String,
+    /// Fingers analysed.
+    pub analysed: Vec<Finger>,
+    /// Fingers the centre is asked to rescan.
+    pub rescan: Vec<Finger>,
+}
+
+impl AnalysisCentre {
+    /// An analyst's verdict on one finger: a confirmed or corrected reading
+    /// (marked `reviewed`), or a request to rescan with a reason.
+    pub async fn review(
+        &self,
+        package: Uuid,
+        finger: Finger,
+        analyst: &str,
+        outcome: FingerOutcome,
+    ) -> Result<(), AnalysisError> {
+        let row = self.package_row(package).await?;
+        if row.try_get::<String, _>("state")? == "answered" {
+            return Err(AnalysisError::AlreadyAnswered(package));
+        }
+        if !parse_fingers(&row.try_get::<String, _>("fingers")?)?.contains(&finger) {
+            return Err(AnalysisError::NoSuchFinger { package, finger });
+        }
+        let outcome = match outcome {
+            FingerOutcome::Analysed(mut reading) => {
+                reading.reviewed = true;
+                FingerOutcome::Analysed(reading)
+            }
+            rescan => rescan,
+        };
+        let key = self.package_key(package, &row)?;
+        let field = format!("review:{finger}");
+        let sealed = seal_field(
+            &key,
+            &package_aad(&key, package, &field),
+            &serde_json::to_vec(&outcome).expect("an outcome serialises"),
+        );
+        sqlx::query("DELETE FROM reviews WHERE package_id = $1 AND finger = $2")
+            .bind(package.to_string())
+            .bind(finger.code())
+            .execute(&self.db.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO reviews (package_id, finger, analyst, outcome_ciphertext, reviewed_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(package.to_string())
+        .bind(finger.code())
+        .bind(analyst)
+        .bind(sealed)
+        .bind(stamp(Utc::now()))
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Each finger's outcome so far: the analyst's review, else the engine's.
+    pub async fn current_outcomes(
+        &self,
+        package: Uuid,
+    ) -> Result<Vec<(Finger, Option<FingerOutcome>)>, AnalysisError> {
+        let reviews = self.reviews(package).await?;
+        let mut out = Vec::new();
+        for (finger, engine) in self.outcomes(package).await? {
+            let outcome = match (reviews.iter().find(|(f, _)| *f == finger), engine) {
+                (Some((_, review)), _) => Some(review.clone()),
+                (None, JobOutcome::Done(reading)) => Some(FingerOutcome::Analysed(reading)),
+                (None, JobOutcome::Failed(why)) => Some(FingerOutcome::Rescan {
+                    reason: format!("the engine could not read the print: {why}"),
+                }),
+                (None, JobOutcome::Pending) => None,
+            };
+            out.push((finger, outcome));
+        }
+        Ok(out)
+    }
+
+    async fn reviews(&self, package: Uuid) -> Result<Vec<(Finger, FingerOutcome)>, AnalysisError> {
+        let key = self.package_key(package, &self.package_row(package).await?)?;
+        let rows =
+            sqlx::query("SELECT finger, outcome_ciphertext FROM reviews WHERE package_id = $1")
+                .bind(package.to_string())
+                .fetch_all(&self.db.pool)
+                .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let finger: Finger = parse_fingers(&row.try_get::<String, _>("finger")?)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| AnalysisError::Corrupt("review finger".into()))?;
+            let field = format!("review:{finger}");
+            let plain = open_field(
+                &key,
+                &package_aad(&key, package, &field),
+                &row.try_get::<Vec<u8>, _>("outcome_ciphertext")?,
+            )
+            .map_err(|_| AnalysisError::Tampered(format!("review {finger}")))?;
+            let outcome = serde_json::from_slice(&plain)
+                .map_err(|_| AnalysisError::Corrupt(format!("review {finger}")))?;
+            out.push((finger, outcome));
+        }
+        Ok(out)
+    }
+
+    /// Signs the result of `package` as `analyst`, encrypted to the centre
+    /// that sent it. With `auto`, the engine's readings stand for every
+    /// finger nobody reviewed (and queued jobs of the package run first).
+    pub async fn answer(
+        &self,
+        package: Uuid,
+        analyst: &str,
+        auto: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(AnswerSummary, Vec<u8>), AnalysisError> {
+        let row = self.package_row(package).await?;
+        if row.try_get::<String, _>("state")? == "answered" {
+            return Err(AnalysisError::AlreadyAnswered(package));
+        }
+        if auto {
+            self.work("answer", Some(package)).await?;
+        }
+        let reviewed: Vec<Finger> = self
+            .reviews(package)
+            .await?
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        let outcomes = self.current_outcomes(package).await?;
+        let pending: Vec<Finger> = outcomes
+            .iter()
+            .filter(|(_, o)| o.is_none())
+            .map(|(f, _)| *f)
+            .collect();
+        if !pending.is_empty() {
+            return Err(AnalysisError::NotReady(pending));
+        }
+        let unreviewed: Vec<Finger> = outcomes
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| !reviewed.contains(f))
+            .collect();
+        if !auto && !unreviewed.is_empty() {
+            return Err(AnalysisError::NotReviewed(unreviewed));
+        }
+        let fingers: Vec<FingerResult> = outcomes
+            .into_iter()
+            .filter_map(|(finger, outcome)| outcome.map(|outcome| FingerResult { finger, outcome }))
+            .collect();
+        let work: PackageHeader = serde_json::from_str(&row.try_get::<String, _>("header")?)
+            .map_err(|_| AnalysisError::Corrupt(format!("header of package {package}")))?;
+        // Nobody looked at any finger: the result says so.
+        let signer = if reviewed.is_empty() {
+            AUTO_ANALYST
+        } else {
+            analyst
+        };
+        let result = ResultPayload::new(&work.pseudonym, signer, ENGINE, fingers);
+        let recipient = self
+            .partner_by_fingerprint(&row.try_get::<String, _>("partner_fingerprint")?)
+            .await?;
+        let header = PackageHeader::result_for(&work, now, Duration::days(RESULT_VALIDITY_DAYS));
+        let bytes = seal_package(&header, &result.to_bytes(), &self.identity, &recipient)?;
+        let answered = sqlx::query(
+            "UPDATE packages SET state = 'answered', answered_at = $1, result_id = $2 \
+             WHERE id = $3 AND state = 'received'",
+        )
+        .bind(stamp(now))
+        .bind(header.id.to_string())
+        .bind(package.to_string())
+        .execute(&self.db.pool)
+        .await?;
+        if answered.rows_affected() != 1 {
+            return Err(AnalysisError::AlreadyAnswered(package));
+        }
+        let summary = AnswerSummary {
+            result: header.id,
+            package,
+            pseudonym: work.pseudonym.clone(),
+            rescan: result.rescans(),
+            analysed: result
+                .fingers
+                .iter()
+                .filter(|f| matches!(f.outcome, FingerOutcome::Analysed(_)))
+                .map(|f| f.finger)
+                .collect(),
+        };
+        Ok((summary, bytes))
+    }
+
+    async fn partner_by_fingerprint(
+        &self,
+        fingerprint: &str,
+    ) -> Result<PublicIdentity, AnalysisError> {
+        let row = sqlx::query("SELECT identity FROM partners WHERE fingerprint = $1")
+            .bind(fingerprint)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| {
+                AnalysisError::Corrupt(format!("the sender {fingerprint} is no longer pinned"))
+            })?;
+        PublicIdentity::parse(&row.try_get::<String, _>("identity")?)
+            .map_err(|_| AnalysisError::Corrupt("a partner's identity line".into()))
+    }
+}

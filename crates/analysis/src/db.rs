@@ -1,0 +1,146 @@
+//! The analysis centre's database: SQLite (default) or PostgreSQL through
+//! `sqlx::Any`, one SQL dialect for both (as in the centre's store).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use crate::AnalysisError;
+
+/// Which engine holds the rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `analysis.db` in the data directory.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The embedded database's file name.
+pub const SQLITE_FILE: &str = "analysis.db";
+
+#[derive(Clone, Debug)]
+pub(crate) struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    pub async fn connect(data_dir: &Path, url: Option<&str>) -> Result<Db, AnalysisError> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = match url {
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                (u.to_owned(), Backend::Postgres)
+            }
+            Some(u) if u.starts_with("sqlite:") => (u.to_owned(), Backend::Sqlite),
+            Some(u) => return Err(AnalysisError::BadDatabaseUrl(u.to_owned())),
+            None => (
+                format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display()),
+                Backend::Sqlite,
+            ),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|_| AnalysisError::BadDatabaseUrl("the --database value".into()))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA secure_delete = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn schema(&self) -> String {
+        let bytes = match self.backend {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        };
+        SCHEMA.replace("BYTES", bytes)
+    }
+}
+
+/// Schema version 1. Prints, readings and reviews lie only in `*ciphertext`
+/// columns, sealed under the package's data key (`wrapped_key`).
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS domain_keys (
+    domain TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    wrapped BYTES NOT NULL,
+    PRIMARY KEY (domain, version)
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    wrapped BYTES NOT NULL
+);
+CREATE TABLE IF NOT EXISTS partners (
+    name TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS packages (
+    id TEXT PRIMARY KEY,
+    partner_fingerprint TEXT NOT NULL,
+    pseudonym TEXT NOT NULL,
+    header TEXT NOT NULL,
+    key_wrapped_by TEXT NOT NULL,
+    key_generation BIGINT NOT NULL,
+    wrapped_key BYTES NOT NULL,
+    facts_ciphertext BYTES NOT NULL,
+    fingers TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    answered_at TEXT,
+    result_id TEXT
+);
+CREATE TABLE IF NOT EXISTS prints (
+    package_id TEXT NOT NULL REFERENCES packages (id),
+    finger TEXT NOT NULL,
+    ppi BIGINT NOT NULL,
+    width BIGINT NOT NULL,
+    height BIGINT NOT NULL,
+    ciphertext BYTES NOT NULL,
+    PRIMARY KEY (package_id, finger)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    package_id TEXT NOT NULL REFERENCES packages (id),
+    finger TEXT NOT NULL,
+    state TEXT NOT NULL,
+    worker TEXT,
+    taken_at TEXT,
+    done_at TEXT,
+    engine TEXT,
+    reading_ciphertext BYTES,
+    error TEXT,
+    UNIQUE (package_id, finger)
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, id);
+CREATE TABLE IF NOT EXISTS reviews (
+    package_id TEXT NOT NULL REFERENCES packages (id),
+    finger TEXT NOT NULL,
+    analyst TEXT NOT NULL,
+    outcome_ciphertext BYTES NOT NULL,
+    reviewed_at TEXT NOT NULL,
+    PRIMARY KEY (package_id, finger)
+);
+"#;

@@ -1,0 +1,365 @@
+//! The analysis centre against a real centre: packages travel as bytes (the
+//! file transport), on SQLite, and on PostgreSQL when
+//! `VANTAY_TEST_POSTGRES_URL` is set.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use vantay_analysis::{AnalysisCentre, AnalysisError};
+use vantay_domain::{CaptureManifest, CaseId, CaseState, Finger};
+use vantay_exchange::{FingerOutcome, PatternClass};
+use vantay_store::{Actor, CapturedImage, Centre};
+use vantay_vault::{MasterKey, PackageError, PublicIdentity};
+
+fn sd14() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent (CI has it)", dir.display());
+        None
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    centre: Centre,
+    lab: AnalysisCentre,
+    dir: PathBuf,
+    data: PathBuf,
+    partner: &'static str,
+}
+
+/// A centre and an analysis centre that have pinned each other.
+async fn world() -> Option<World> {
+    let data = sd14()?;
+    let dir = tempfile::tempdir().unwrap();
+    let (centre, _) = Centre::init(
+        &dir.path().join("centre"),
+        None,
+        &MasterKey::generate(),
+        "centre-hanoi",
+        "admin",
+    )
+    .await
+    .unwrap();
+    let lab = AnalysisCentre::init(
+        &dir.path().join("lab"),
+        None,
+        &MasterKey::generate(),
+        "lab-1",
+    )
+    .await
+    .unwrap();
+    let centre_id = PublicIdentity::parse(&centre.identity_line()).unwrap();
+    lab.add_partner("hanoi", &centre_id).await.unwrap();
+    centre
+        .add_partner(&Actor::cli(), "lab", &lab.public_identity())
+        .await
+        .unwrap();
+    Some(World {
+        dir: dir.path().to_owned(),
+        _dir: dir,
+        centre,
+        lab,
+        data,
+        partner: "lab",
+    })
+}
+
+impl World {
+    /// A sealed case with ten SD14 prints, starting at file `first`.
+    async fn sealed_case(&self, first: usize) -> CaseId {
+        let json = serde_json::json!({
+            "customer": { "full_name": "Lê Thị Mẫu", "date_of_birth": "1990-05-01", "sex": "F",
+                          "phone": "+84901112233" },
+            "consent": { "analysis": true, "marketing": false, "text_version": "2026-01",
+                         "signed_by": ["customer"], "signed_at": "2026-11-28T09:30:00+07:00" },
+            "prints": Finger::ALL.iter().map(|f| (f.code().to_owned(), serde_json::Value::from(format!("{f}.wsq")))).collect::<serde_json::Map<_, _>>(),
+            "device": { "model": "Test scanner", "dpi": 500 }
+        });
+        let capture = CaptureManifest::from_json(&json.to_string())
+            .unwrap()
+            .validate(Utc::now())
+            .unwrap();
+        let images = Finger::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(i, finger)| CapturedImage {
+                finger,
+                bytes: std::fs::read(self.data.join(format!("s00243{:02}.wsq", first + i)))
+                    .unwrap(),
+                format: "wsq".into(),
+                width: 832,
+                height: 768,
+                ppi: 500,
+            })
+            .collect();
+        let receipt = self
+            .centre
+            .intake(&Actor::cli(), &capture, images)
+            .await
+            .unwrap();
+        self.centre
+            .seal_case(&Actor::cli(), receipt.case)
+            .await
+            .unwrap();
+        receipt.case
+    }
+
+    async fn dispatch(&self, case: CaseId) -> Vec<u8> {
+        self.centre
+            .dispatch(&Actor::cli(), case, self.partner, Utc::now())
+            .await
+            .unwrap()
+            .bytes
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_answer_round_trip() {
+    let Some(w) = world().await else { return };
+    let case = w.sealed_case(1).await;
+    let package = w.dispatch(case).await;
+    let received = w.lab.receive(&package, Utc::now()).await.unwrap();
+    assert!(received.new);
+    assert_eq!(received.work.prints.len(), 10);
+    // Receiving the same file again stores nothing new.
+    assert!(!w.lab.receive(&package, Utc::now()).await.unwrap().new);
+
+    let (summary, result) = w
+        .lab
+        .answer(received.header.id, "analyst-1", true, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(summary.analysed.len() + summary.rescan.len(), 10);
+    let receipt = w
+        .centre
+        .import_result(&Actor::cli(), &result, Utc::now())
+        .await
+        .unwrap();
+    let expected = if summary.rescan.is_empty() {
+        CaseState::Analysed
+    } else {
+        CaseState::Captured
+    };
+    assert_eq!(receipt.state, expected);
+    let stored = w
+        .centre
+        .analysis_result(&Actor::cli(), case)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.analyst, "auto");
+    assert!(stored.engine.starts_with("vantay-print "));
+    let err = w
+        .lab
+        .answer(received.header.id, "analyst-1", true, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AnalysisError::AlreadyAnswered(_)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewed_answer_carries_the_correction() {
+    let Some(w) = world().await else { return };
+    let case = w.sealed_case(11).await;
+    let received = w
+        .lab
+        .receive(&w.dispatch(case).await, Utc::now())
+        .await
+        .unwrap();
+    let id = received.header.id;
+    let err = w
+        .lab
+        .answer(id, "analyst-1", false, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AnalysisError::NotReady(_)), "{err}");
+    let report = w.lab.work("worker-1", None).await.unwrap();
+    assert_eq!(report.done + report.failed, 10);
+    let err = w
+        .lab
+        .answer(id, "analyst-1", false, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AnalysisError::NotReviewed(ref f) if f.len() == 10),
+        "{err}"
+    );
+
+    for (finger, outcome) in w.lab.current_outcomes(id).await.unwrap() {
+        let mut outcome = outcome.expect("every job ran");
+        if finger == Finger::R2 {
+            outcome = match outcome {
+                FingerOutcome::Analysed(mut reading) => {
+                    reading.class = if reading.class == PatternClass::A {
+                        PatternClass::T
+                    } else {
+                        PatternClass::A
+                    };
+                    FingerOutcome::Analysed(reading)
+                }
+                FingerOutcome::Rescan { .. } => FingerOutcome::Rescan {
+                    reason: "bị nhoè / smudged".into(),
+                },
+            };
+        }
+        w.lab
+            .review(id, finger, "analyst-1", outcome)
+            .await
+            .unwrap();
+    }
+    let corrected = w.lab.current_outcomes(id).await.unwrap()[1]
+        .1
+        .clone()
+        .unwrap();
+    let (_, result) = w
+        .lab
+        .answer(id, "analyst-1", false, Utc::now())
+        .await
+        .unwrap();
+    w.centre
+        .import_result(&Actor::cli(), &result, Utc::now())
+        .await
+        .unwrap();
+    let stored = w
+        .centre
+        .analysis_result(&Actor::cli(), case)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.analyst, "analyst-1");
+    let r2 = stored
+        .fingers
+        .iter()
+        .find(|f| f.finger == Finger::R2)
+        .unwrap();
+    assert_eq!(r2.outcome, corrected);
+    if let FingerOutcome::Analysed(reading) = &r2.outcome {
+        assert!(reading.reviewed);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn packages_for_someone_else_or_damaged_are_refused() {
+    let Some(w) = world().await else { return };
+    let case = w.sealed_case(21).await;
+    let package = w.dispatch(case).await;
+    // Another analysis centre that pinned the same centre still cannot open it.
+    let other = AnalysisCentre::init(&w.dir.join("other"), None, &MasterKey::generate(), "lab-2")
+        .await
+        .unwrap();
+    let centre_id = PublicIdentity::parse(&w.centre.identity_line()).unwrap();
+    other.add_partner("hanoi", &centre_id).await.unwrap();
+    let err = other.receive(&package, Utc::now()).await.unwrap_err();
+    assert!(
+        matches!(err, AnalysisError::Package(PackageError::NotForMe { .. })),
+        "{err}"
+    );
+    // A flipped byte in the prints' ciphertext.
+    let mut bad = package.clone();
+    let middle = bad.len() / 2;
+    bad[middle] ^= 0x08;
+    let err = w.lab.receive(&bad, Utc::now()).await.unwrap_err();
+    assert!(
+        matches!(err, AnalysisError::Package(PackageError::BadSignature)),
+        "{err}"
+    );
+    // A centre the lab never pinned, addressing the lab correctly.
+    let stranger = vantay_vault::CentreKeys::generate("elsewhere").unwrap();
+    let header = vantay_vault::PackageHeader::work(
+        &stranger.public(),
+        &w.lab.public_identity(),
+        "VT-00000-00000",
+        Utc::now(),
+        chrono::Duration::days(1),
+    );
+    let forged =
+        vantay_vault::seal_package(&header, b"{}", &stranger, &w.lab.public_identity()).unwrap();
+    let err = w.lab.receive(&forged, Utc::now()).await.unwrap_err();
+    assert!(
+        matches!(err, AnalysisError::Package(PackageError::UnknownSender(_))),
+        "{err}"
+    );
+    assert_eq!(
+        w.lab.packages().await.unwrap().len(),
+        0,
+        "nothing refused was stored"
+    );
+}
+
+/// Several workers share one queue: every job is run exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_share_the_queue_on_sqlite() {
+    let Some(w) = world().await else { return };
+    workers_share_the_queue(w).await;
+}
+
+/// The same on PostgreSQL, where jobs are taken `FOR UPDATE SKIP LOCKED`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_share_the_queue_on_postgres() {
+    let Ok(admin_url) = std::env::var("VANTAY_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: VANTAY_TEST_POSTGRES_URL is not set (CI sets it)");
+        return;
+    };
+    let Some(mut w) = world().await else { return };
+    sqlx::any::install_default_drivers();
+    let name = format!("vantay_lab_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::AnyPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let lab = AnalysisCentre::init(
+        &w.dir.join("lab-pg"),
+        Some(&url),
+        &MasterKey::generate(),
+        "lab-pg",
+    )
+    .await
+    .unwrap();
+    let centre_id = PublicIdentity::parse(&w.centre.identity_line()).unwrap();
+    lab.add_partner("hanoi", &centre_id).await.unwrap();
+    w.centre
+        .add_partner(&Actor::cli(), "lab-pg", &lab.public_identity())
+        .await
+        .unwrap();
+    w.lab = lab;
+    w.partner = "lab-pg";
+    workers_share_the_queue(w).await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
+
+async fn workers_share_the_queue(w: World) {
+    for first in [31, 41] {
+        let case = w.sealed_case(first).await;
+        w.lab
+            .receive(&w.dispatch(case).await, Utc::now())
+            .await
+            .unwrap();
+    }
+    let lab = std::sync::Arc::new(w.lab);
+    let _centre = w.centre;
+    let workers: Vec<_> = (0..3)
+        .map(|i| {
+            let lab = lab.clone();
+            tokio::spawn(async move { lab.work(&format!("worker-{i}"), None).await.unwrap() })
+        })
+        .collect();
+    let mut total = 0;
+    for worker in workers {
+        let report = worker.await.unwrap();
+        total += report.done + report.failed;
+    }
+    assert_eq!(total, 20, "each of the 20 jobs ran once");
+    let counts = lab.job_counts(None).await.unwrap();
+    assert_eq!(
+        (counts.queued, counts.running, counts.done + counts.failed),
+        (0, 0, 20)
+    );
+}

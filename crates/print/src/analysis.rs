@@ -78,6 +78,11 @@ pub struct Details {
     pub ridge_period: f32,
     /// Feature vector given to the class model.
     pub features: Vec<f32>,
+    /// Singular points as detected (with the whorl-centre count the output drops).
+    pub singular: SingularPoints,
+    /// The strongly smoothed orientation field the singular points and the
+    /// class features are read from.
+    pub singular_field: OrientationField,
 }
 
 impl PartialEq for OrientationField {
@@ -180,6 +185,8 @@ impl Extractor {
             ridge_period: frequency::median_period(&self.periods),
             quality,
             features,
+            singular: points.clone(),
+            singular_field: self.coarse.clone(),
         };
         assemble(image, ppi, &points, class, ridge_counts, details)
     }

@@ -86,14 +86,92 @@ pub struct Classification {
     pub confidence: f32,
 }
 
-/// Side of a cell of the orientation grid, in blocks.
+/// Side of a cell of the shipped orientation grid, in blocks.
 pub const GRID_CELL: usize = 4;
-/// Cells across and down the orientation grid around the core.
+/// Cells across and down the shipped orientation grid around the core.
 pub const GRID_CELLS: usize = 10;
 /// Number of singular-point features.
 pub const POINT_FEATURES: usize = 14;
-/// Length of a feature vector.
-pub const FEATURES: usize = POINT_FEATURES + 2 * GRID_CELLS * GRID_CELLS;
+
+/// Where an orientation grid is centred.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The top core; the foreground's centroid when there is none.
+    Core,
+    /// The foreground's centroid, whatever the singular points (robust to a
+    /// misplaced core).
+    Centroid,
+}
+
+/// The shape of an orientation grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GridShape {
+    /// Square cells in image axes: the doubled-angle vector as it is.
+    Square,
+    /// Rings around the anchor, cut in [`SECTORS`] sectors, with the
+    /// doubled angle measured from the direction across the radius: a ridge
+    /// circling the anchor reads (1, 0) in every sector. A whorl circles all
+    /// round; a loop only above its core; an arch nowhere, which does not
+    /// depend on finding a second delta.
+    Polar,
+}
+
+/// Sectors of a [`GridShape::Polar`] ring.
+pub const SECTORS: usize = 8;
+
+/// One grid of doubled-angle orientation averages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GridLayout {
+    /// Square or polar.
+    pub shape: GridShape,
+    /// Side of a cell (square) or width of a ring (polar), in blocks.
+    pub cell: usize,
+    /// Cells across and down (square) or rings (polar).
+    pub cells: usize,
+    /// Where the grid is centred.
+    pub anchor: Anchor,
+    /// Whether each block's vector is weighted by its coherence, so that
+    /// unreliable blocks (creases, smudges) count less.
+    pub coherence_weighted: bool,
+}
+
+impl GridLayout {
+    /// Features this grid contributes (cos 2θ and sin 2θ per cell).
+    pub const fn len(&self) -> usize {
+        match self.shape {
+            GridShape::Square => 2 * self.cells * self.cells,
+            GridShape::Polar => 2 * self.cells * SECTORS,
+        }
+    }
+
+    /// Whether the grid has no cells.
+    pub const fn is_empty(&self) -> bool {
+        self.cells == 0
+    }
+}
+
+/// The grids of the shipped feature vector.
+pub const SHIPPED_GRIDS: &[GridLayout] = &[GridLayout {
+    shape: GridShape::Square,
+    cell: GRID_CELL,
+    cells: GRID_CELLS,
+    anchor: Anchor::Core,
+    coherence_weighted: false,
+}];
+
+/// Length of a feature vector of [`features_with`] for `grids`.
+pub const fn feature_len(grids: &[GridLayout]) -> usize {
+    let mut n = POINT_FEATURES;
+    let mut i = 0;
+    while i < grids.len() {
+        n += grids[i].len();
+        i += 1;
+    }
+    n
+}
+
+/// Length of the shipped feature vector.
+pub const FEATURES: usize = feature_len(SHIPPED_GRIDS);
 
 /// Classifies a print from its [`features`] (with a model) or its singular
 /// points (without).
@@ -186,12 +264,33 @@ fn whorl_subtype(points: &SingularPoints, field: &OrientationField) -> Subtype {
 }
 
 /// The feature vector of a print: singular-point geometry, then the
-/// doubled-angle orientation (coherence-weighted) on a grid around the core.
+/// doubled-angle orientation on the [`SHIPPED_GRIDS`].
 pub fn features(points: &SingularPoints, field: &OrientationField, mask: &Grid<u8>) -> Vec<f32> {
-    let mut out = Vec::with_capacity(FEATURES);
+    features_with(points, field, mask, SHIPPED_GRIDS)
+}
+
+/// The feature vector with the given orientation grids (for comparing layouts).
+pub fn features_with(
+    points: &SingularPoints,
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    grids: &[GridLayout],
+) -> Vec<f32> {
+    let mut out = Vec::with_capacity(feature_len(grids));
     point_features(points, &mut out);
-    let anchor = anchor(points, field, mask);
-    grid_features(field, mask, anchor, &mut out);
+    let centroid = centroid(mask);
+    let b = field.block as f32;
+    let core = points.cores.first().map(|c| (c.x / b, c.y / b));
+    for layout in grids {
+        let anchor = match layout.anchor {
+            Anchor::Core => core.unwrap_or(centroid),
+            Anchor::Centroid => centroid,
+        };
+        match layout.shape {
+            GridShape::Square => grid_features(field, mask, anchor, layout, &mut out),
+            GridShape::Polar => polar_features(field, mask, anchor, layout, &mut out),
+        }
+    }
     out
 }
 
@@ -243,13 +342,8 @@ fn nearest_delta(core: &Core, points: &SingularPoints) -> Option<(f32, f32)> {
         .min_by(|a, b| a.0.hypot(a.1).total_cmp(&b.0.hypot(b.1)))
 }
 
-/// Where the grid is centred, in blocks: the top core, else the centre of
-/// the foreground's upper part (where an arch's ridges bend most).
-fn anchor(points: &SingularPoints, field: &OrientationField, mask: &Grid<u8>) -> (f32, f32) {
-    let b = field.block as f32;
-    if let Some(core) = points.cores.first() {
-        return (core.x / b, core.y / b);
-    }
+/// The centre of the foreground, in blocks (the grid's centre when empty).
+fn centroid(mask: &Grid<u8>) -> (f32, f32) {
     let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
     for r in 0..mask.rows {
         for c in 0..mask.cols {
@@ -270,21 +364,23 @@ fn grid_features(
     field: &OrientationField,
     mask: &Grid<u8>,
     anchor: (f32, f32),
+    layout: &GridLayout,
     out: &mut Vec<f32>,
 ) {
-    let half = (GRID_CELLS * GRID_CELL) as f32 / 2.0;
+    let (cell, cells) = (layout.cell, layout.cells);
+    let half = (cells * cell) as f32 / 2.0;
     let (c0, r0) = (
         (anchor.0 - half).round() as isize,
         (anchor.1 - half).round() as isize,
     );
     let (cols, rows) = field.dims();
-    for gy in 0..GRID_CELLS {
-        for gx in 0..GRID_CELLS {
+    for gy in 0..cells {
+        for gx in 0..cells {
             let (mut sc, mut ss) = (0.0f32, 0.0f32);
-            for dy in 0..GRID_CELL {
-                for dx in 0..GRID_CELL {
-                    let c = c0 + (gx * GRID_CELL + dx) as isize;
-                    let r = r0 + (gy * GRID_CELL + dy) as isize;
+            for dy in 0..cell {
+                for dx in 0..cell {
+                    let c = c0 + (gx * cell + dx) as isize;
+                    let r = r0 + (gy * cell + dy) as isize;
                     if c < 0 || r < 0 || c >= cols as isize || r >= rows as isize {
                         continue;
                     }
@@ -292,13 +388,68 @@ fn grid_features(
                     if mask.get(c, r) == 0 {
                         continue;
                     }
-                    sc += field.cos2.get(c, r);
-                    ss += field.sin2.get(c, r);
+                    let w = if layout.coherence_weighted {
+                        field.coherence.get(c, r)
+                    } else {
+                        1.0
+                    };
+                    sc += w * field.cos2.get(c, r);
+                    ss += w * field.sin2.get(c, r);
                 }
             }
             // Dividing by the full cell keeps how much of it is finger.
-            let cell = (GRID_CELL * GRID_CELL) as f32;
-            out.extend([sc / cell, ss / cell]);
+            let area = (cell * cell) as f32;
+            out.extend([sc / area, ss / area]);
         }
+    }
+}
+
+/// Mean doubled-angle vector relative to the tangent of circles around the
+/// anchor, per ring and sector; blocks off the finger count as zero.
+fn polar_features(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    anchor: (f32, f32),
+    layout: &GridLayout,
+    out: &mut Vec<f32>,
+) {
+    let (ring_width, rings) = (layout.cell as f32, layout.cells);
+    let reach = ring_width * rings as f32;
+    let mut sums = vec![[0.0f32; 3]; rings * SECTORS];
+    let (cols, rows) = field.dims();
+    let r_lo = (anchor.1 - reach).floor().max(0.0) as usize;
+    let r_hi = ((anchor.1 + reach).ceil().max(0.0) as usize).min(rows);
+    let c_lo = (anchor.0 - reach).floor().max(0.0) as usize;
+    let c_hi = ((anchor.0 + reach).ceil().max(0.0) as usize).min(cols);
+    for r in r_lo..r_hi {
+        for c in c_lo..c_hi {
+            let (dx, dy) = (c as f32 - anchor.0, r as f32 - anchor.1);
+            let radius = dx.hypot(dy);
+            let ring = (radius / ring_width) as usize;
+            if ring >= rings || radius < 0.5 {
+                continue;
+            }
+            let phi = dy.atan2(dx);
+            let sector = (((phi + PI) / (2.0 * PI) * SECTORS as f32) as usize).min(SECTORS - 1);
+            let cell = &mut sums[ring * SECTORS + sector];
+            cell[2] += 1.0;
+            if mask.get(c, r) == 0 {
+                continue;
+            }
+            let w = if layout.coherence_weighted {
+                field.coherence.get(c, r)
+            } else {
+                1.0
+            };
+            // Rotate the doubled angle by −2(φ + π/2): a tangent ridge reads 0.
+            let (s2, c2) = (2.0 * phi + PI).sin_cos();
+            let (vc, vs) = (field.cos2.get(c, r), field.sin2.get(c, r));
+            cell[0] += w * (vc * c2 + vs * s2);
+            cell[1] += w * (vs * c2 - vc * s2);
+        }
+    }
+    for [sc, ss, n] in sums {
+        let n = n.max(1.0);
+        out.extend([sc / n, ss / n]);
     }
 }

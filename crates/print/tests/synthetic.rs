@@ -154,3 +154,57 @@ fn rules_classify_synthetic_prints_of_each_class() {
         cases().len()
     );
 }
+
+/// Mean tangent score of the inner polar rings around the core: 1 where
+/// ridges circle the core, −1 where they run along the radius.
+fn circling(analysis: &Analysis) -> f32 {
+    use vantay_print::classify::{self, Anchor, GridLayout, GridShape};
+    let details = &analysis.details;
+    let layout = GridLayout {
+        shape: GridShape::Polar,
+        cell: 3,
+        cells: 2,
+        anchor: Anchor::Core,
+        coherence_weighted: false,
+    };
+    let f = classify::features_with(
+        &details.singular,
+        &details.singular_field,
+        &details.mask,
+        &[layout],
+    );
+    let polar = &f[classify::POINT_FEATURES..];
+    assert_eq!(polar.len(), layout.len());
+    polar.iter().step_by(2).sum::<f32>() / (polar.len() / 2) as f32
+}
+
+#[test]
+fn polar_features_see_whorls_circle_more_than_loops() {
+    let mean = |classes: &[PatternClass]| {
+        let scores: Vec<f32> = of_class(classes).map(|c| circling(&c.3)).collect();
+        scores.iter().sum::<f32>() / scores.len() as f32
+    };
+    let whorl = mean(&[PatternClass::W]);
+    let looped = mean(&[PatternClass::L, PatternClass::R]);
+    println!("circling score: whorls {whorl:.2}, loops {looped:.2}");
+    assert!(
+        whorl > looped + 0.05,
+        "whorls {whorl:.2}, loops {looped:.2}"
+    );
+}
+
+#[test]
+fn shipped_features_are_the_shipped_grids() {
+    use vantay_print::classify;
+    for (_, _, _, analysis) in cases() {
+        let d = &analysis.details;
+        assert_eq!(d.features.len(), classify::FEATURES);
+        let again = classify::features_with(
+            &d.singular,
+            &d.singular_field,
+            &d.mask,
+            classify::SHIPPED_GRIDS,
+        );
+        assert_eq!(d.features, again);
+    }
+}

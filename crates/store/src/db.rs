@@ -202,6 +202,16 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     size BIGINT PRIMARY KEY,
     signed TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reports (
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    version BIGINT NOT NULL,
+    blob TEXT NOT NULL,
+    table_version TEXT NOT NULL,
+    table_sha256 TEXT NOT NULL,
+    rendered_by TEXT NOT NULL,
+    rendered_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, version)
+);
 CREATE TABLE IF NOT EXISTS partners (
     name TEXT PRIMARY KEY,
     identity TEXT NOT NULL,

@@ -80,9 +80,13 @@ impl Centre {
                 .id
                 .parse()
                 .map_err(|_| StoreError::Corrupt("case id".into()))?;
-            let (removed, case_blobs) = remove_prints(&mut tx, case).await?;
-            digests.extend(removed);
-            blobs.extend(case_blobs);
+            for (removed, case_blobs) in [
+                remove_prints(&mut tx, case).await?,
+                remove_reports(&mut tx, case).await?,
+            ] {
+                digests.extend(removed);
+                blobs.extend(case_blobs);
+            }
             let updated = set_state(&mut tx, case, CaseState::Erased).await?;
             digests.push((updated.name(), updated.digest()));
             cases.push(case);
@@ -203,6 +207,30 @@ async fn remove_prints(
         }
     }
     sqlx::query("DELETE FROM prints WHERE case_id = $1")
+        .bind(case.to_string())
+        .execute(&mut *tx.tx)
+        .await?;
+    Ok((removed, blobs))
+}
+
+async fn remove_reports(
+    tx: &mut crate::journal::WriteTx<'_>,
+    case: CaseId,
+) -> Result<(Vec<(String, vantay_ledger::Hash)>, Vec<BlobName>), StoreError> {
+    let rows = sqlx::query("SELECT version, blob FROM reports WHERE case_id = $1")
+        .bind(case.to_string())
+        .fetch_all(&mut *tx.tx)
+        .await?;
+    let mut removed = Vec::new();
+    let mut blobs = Vec::new();
+    for row in rows {
+        removed.push((
+            format!("reports/{case}/v{}", row.try_get::<i64, _>("version")?),
+            REMOVED,
+        ));
+        blobs.extend(BlobName::parse(&row.try_get::<String, _>("blob")?));
+    }
+    sqlx::query("DELETE FROM reports WHERE case_id = $1")
         .bind(case.to_string())
         .execute(&mut *tx.tx)
         .await?;

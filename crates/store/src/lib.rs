@@ -24,6 +24,7 @@ mod exchange;
 mod export;
 mod intake;
 mod journal;
+mod reports;
 mod rows;
 mod verify;
 
@@ -40,6 +41,7 @@ pub use exchange::{
 pub use export::CustomerExport;
 pub use intake::{CapturedImage, IntakeReceipt};
 pub use journal::LedgerPosition;
+pub use reports::{ReportMaterial, StoredReport};
 pub use verify::VerifyReport;
 
 /// Who does something, as the ledger records it: a staff id or the local
@@ -102,6 +104,25 @@ pub enum StoreError {
     /// No such case.
     #[error("no case {0}")]
     NoCase(String),
+    /// No such staff account.
+    #[error("no staff account '{0}'")]
+    NoStaff(String),
+    /// The case has no rendered report yet.
+    #[error("case {0} has no report yet: render one with `vantay report`")]
+    NoReport(String),
+    /// The case is not far enough along.
+    #[error("case {case} is {state}; it must be {wanted} first")]
+    NotReady {
+        /// The case.
+        case: String,
+        /// Where it stands.
+        state: String,
+        /// Where it must be.
+        wanted: &'static str,
+    },
+    /// The access policy refused.
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// The customer was erased; nothing of their data remains.
     #[error("customer {customer} was erased on {at}; no personal data remains")]
     Erased {

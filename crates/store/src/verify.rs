@@ -216,6 +216,20 @@ impl Store {
             let row = print_row(&row)?;
             stored.push((row.name(), row.digest()));
         }
+        for row in sqlx::query("SELECT * FROM reports")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let text = |column: &str| row.try_get::<String, _>(column);
+            stored.push(crate::reports::report_entry(
+                &text("case_id")?,
+                row.try_get("version")?,
+                &text("blob")?,
+                (&text("table_version")?, &text("table_sha256")?),
+                &text("rendered_by")?,
+                &text("rendered_at")?,
+            ));
+        }
         for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")
             .fetch_all(&self.db.pool)
             .await?

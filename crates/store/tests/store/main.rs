@@ -45,6 +45,7 @@ on_both_engines!(
     rotation_keeps_data_readable,
     sealing_follows_the_process,
     wrong_master_key_opens_nothing,
+    reports_are_sealed_recorded_and_erased,
 );
 
 async fn no_marker_or_image_bytes_reach_storage(t: &TestCentre) {
@@ -458,3 +459,78 @@ async fn wrong_master_key_opens_nothing(t: &TestCentre) {
 }
 
 mod exchange;
+
+async fn reports_are_sealed_recorded_and_erased(t: &TestCentre) {
+    let receipt = t.intake(&Person::marked(5)).await;
+    let admin = t.centre.store().staff_by_username("admin").await.unwrap();
+    let err = t
+        .centre
+        .report_material(&Actor::cli(), receipt.case)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("must be analysed first"), "{err}");
+    for (state, action) in [
+        (CaseState::Sealed, "case.seal"),
+        (CaseState::Dispatched, "case.dispatch"),
+        (CaseState::Analysed, "case.analyse"),
+    ] {
+        t.centre
+            .transition(&Actor::cli(), receipt.case, state, action)
+            .await
+            .unwrap();
+    }
+    let material = t
+        .centre
+        .report_material(&Actor::staff(admin.id), receipt.case)
+        .await
+        .unwrap();
+    assert_eq!(material.fields["full_name"], Person::marked(5).full_name);
+    assert_eq!(material.images.len(), 10);
+
+    let pdf = b"%PDF-1.7 a report that names Nguyen".to_vec();
+    let stored = t
+        .centre
+        .save_report(
+            &Actor::staff(admin.id),
+            receipt.case,
+            &pdf,
+            "example-2026-01",
+            "ab12",
+        )
+        .await
+        .unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(
+        t.centre
+            .open_report(&admin, receipt.case, chrono::Utc::now())
+            .await
+            .unwrap(),
+        pdf
+    );
+    assert_eq!(t.problems().await, Vec::<String>::new());
+    let view = t.centre.store().case_view(receipt.case).await.unwrap();
+    let actions: Vec<&str> = view.history.iter().map(|h| h.action.as_str()).collect();
+    assert!(
+        actions.ends_with(&["report.render", "report.open"]),
+        "{actions:?}"
+    );
+
+    t.centre
+        .erase(&Actor::cli(), receipt.customer)
+        .await
+        .unwrap();
+    let err = t
+        .centre
+        .open_report(&admin, receipt.case, chrono::Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Refused(_)), "{err}");
+    assert!(t
+        .centre
+        .store()
+        .reports(receipt.case)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(t.problems().await, Vec::<String>::new());
+}

@@ -8,6 +8,11 @@
 //!     [--data ../shared/data/sd14-dev] [--png-dir DIR] [--folds 10] [--write-model] [--overlay DIR]
 //! ```
 //! `--png-dir` reads `NAME.png` instead of `NAME.wsq` (prints converted beforehand).
+//! Experiments: `--cache FILE` keeps the analysed prints on disk (written on
+//! the first run, read after); `--grids SPEC` (see [`parse_grids`]),
+//! `--l2 A,B`, `--hidden N`, `--iterations N`, `--seeds N` (mean of N
+//! networks per fold) vary the features and the learner; `--fine` reads the
+//! class features from the ridge-direction field (use its own cache file).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +37,7 @@ struct Options {
     hidden: usize,
     iterations: usize,
     seeds: usize,
+    fine: bool,
 }
 
 fn parse_options() -> Options {
@@ -47,6 +53,7 @@ fn parse_options() -> Options {
         hidden: TrainOptions::default().hidden,
         iterations: TrainOptions::default().iterations,
         seeds: 1,
+        fine: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -63,6 +70,7 @@ fn parse_options() -> Options {
                     .collect()
             }
             "--write-model" => options.write_model = true,
+            "--fine" => options.fine = true,
             "--cache" => options.cache = Some(args.next().expect("--cache FILE").into()),
             "--grids" => options.grids = parse_grids(&args.next().expect("--grids SPEC")),
             "--hidden" => {
@@ -219,7 +227,13 @@ fn analyse(
         label,
         by_rules: classify::by_rules(&points),
         points: details.singular,
-        field: details.singular_field,
+        // The class features are read from the strongly smoothed field;
+        // `--fine` reads them from the ridge-direction field instead.
+        field: if options.fine {
+            details.orientation
+        } else {
+            details.singular_field
+        },
         mask: details.mask,
         features: Vec::new(),
     }

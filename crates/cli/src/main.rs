@@ -13,6 +13,7 @@ mod commands;
 mod context;
 
 use commands::{case, centre, customer, intake, print_analyze, print_convert};
+use commands::{analysis_center, exchange};
 use context::Location;
 
 /// Vantay: a fingerprint-biometrics centre's server and tools.
@@ -48,6 +49,16 @@ enum Command {
     Export(customer::ExportArgs),
     /// Crypto-shred a customer; prints an erasure certificate.
     Erase(customer::EraseArgs),
+    /// Pin or list analysis centres (partners).
+    #[command(subcommand)]
+    Partner(exchange::PartnerCommand),
+    /// Write the encrypted, signed work package of a sealed case.
+    Dispatch(exchange::DispatchArgs),
+    /// Accept a signed result for an open package, once.
+    ImportResult(exchange::ImportArgs),
+    /// The analysis centre's own installation (its own --data, --key-file).
+    #[command(subcommand, name = "analysis-center")]
+    AnalysisCenter(analysis_center::AnalysisCommand),
     /// Fingerprint image tools: analysis and format conversion.
     #[command(subcommand)]
     Print(PrintCommand),
@@ -98,6 +109,10 @@ async fn run_async(location: &Location, command: Command) -> anyhow::Result<Exit
         Command::Verify(args) => centre::verify(location, args).await,
         Command::Export(args) => customer::export(location, args).await,
         Command::Erase(args) => customer::erase(location, args).await,
+        Command::Partner(command) => exchange::partner(location, command).await,
+        Command::Dispatch(args) => exchange::dispatch(location, args).await,
+        Command::ImportResult(args) => exchange::import_result(location, args).await,
+        Command::AnalysisCenter(command) => analysis_center::run(location, command).await,
         Command::Print(_) => unreachable!("print commands run without the runtime"),
     }
 }

@@ -6,3 +6,5 @@ pub mod customer;
 pub mod intake;
 pub mod print_analyze;
 pub mod print_convert;
+pub mod exchange;
+pub mod analysis_center;

@@ -1,0 +1,295 @@
+//! `vantay analysis-center …`: the analysis centre's own installation, with
+//! its own `--data`, `--key-file` and `--database`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use uuid::Uuid;
+use vantay_analysis::AnalysisCentre;
+use vantay_domain::Finger;
+use vantay_exchange::{FingerOutcome, PatternClass};
+use vantay_vault::MasterKey;
+
+use crate::commands::exchange::{print_pinned, write_new, PartnerCommand};
+use crate::context::Location;
+
+/// `vantay analysis-center …`.
+#[derive(clap::Subcommand)]
+pub enum AnalysisCommand {
+    /// Create the installation: data directory, database, keys.
+    Init {
+        /// Its name in its identity line.
+        #[arg(long, default_value = "vantay-analysis")]
+        name: String,
+    },
+    /// Print its public identity line.
+    Identity,
+    /// Pin or list the centres it works for.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Check, store and lay out a work package: the prints and a manifest.
+    Open {
+        /// The package file.
+        package: PathBuf,
+        /// A new directory for the prints (WSQ) and manifest.json.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Run queued analysis jobs until none is left (several may run at once).
+    Work {
+        /// This worker's name in the queue.
+        #[arg(long, default_value = "cli")]
+        worker: String,
+    },
+    /// List the packages received.
+    Packages,
+    /// Confirm, correct or reject one finger's reading.
+    Review(ReviewArgs),
+    /// Sign and encrypt the result of a package for the centre that sent it.
+    Answer {
+        /// The package id, or its file.
+        package: String,
+        /// Where to write the result.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Accept the engine's readings for every finger nobody reviewed.
+        #[arg(long)]
+        auto: bool,
+        /// Who signs off.
+        #[arg(long, default_value = "analyst")]
+        analyst: String,
+    },
+}
+
+/// Arguments of `vantay analysis-center review`.
+#[derive(clap::Args)]
+pub struct ReviewArgs {
+    /// The package id.
+    pub package: Uuid,
+    /// The finger, e.g. R2.
+    pub finger: Finger,
+    /// Correct the class (A, T, L, R, W); without it the engine's is confirmed.
+    #[arg(long, conflicts_with = "rescan")]
+    pub class: Option<String>,
+    /// Correct the subtype.
+    #[arg(long, conflicts_with = "rescan")]
+    pub subtype: Option<String>,
+    /// Mark the print unusable, asking the centre to rescan the finger.
+    #[arg(long, value_name = "REASON")]
+    pub rescan: Option<String>,
+    /// Who reviews.
+    #[arg(long, default_value = "analyst")]
+    pub analyst: String,
+}
+
+/// Where the analysis centre lives: the shared flags, with defaults of its own.
+struct Place {
+    data: PathBuf,
+    key: PathBuf,
+    database: Option<String>,
+}
+
+impl Place {
+    fn of(location: &Location) -> anyhow::Result<Place> {
+        let data = match &location.data {
+            Some(dir) => dir.clone(),
+            None => dirs::data_dir()
+                .context("no --data given and no user data directory known; pass --data DIR")?
+                .join("vantay-analysis"),
+        };
+        let key = match &location.key_file {
+            Some(path) => path.clone(),
+            None => vantay_vault::default_key_file()?.with_file_name("analysis-center.key"),
+        };
+        if std::path::absolute(&key)?.starts_with(std::path::absolute(&data)?) {
+            anyhow::bail!(
+                "the key file {} lies inside the data directory {}: put it elsewhere (--key-file)",
+                key.display(),
+                data.display()
+            );
+        }
+        Ok(Place {
+            data,
+            key,
+            database: location.database.clone(),
+        })
+    }
+
+    async fn open(&self) -> anyhow::Result<AnalysisCentre> {
+        let master = MasterKey::read_file(&self.key)?;
+        Ok(AnalysisCentre::unlock(&self.data, self.database.as_deref(), &master).await?)
+    }
+}
+
+/// Runs an analysis-centre command.
+pub async fn run(location: &Location, command: AnalysisCommand) -> anyhow::Result<ExitCode> {
+    let place = Place::of(location)?;
+    match command {
+        AnalysisCommand::Init { name } => init(&place, &name).await?,
+        AnalysisCommand::Identity => {
+            let lab = place.open().await?;
+            println!("{}", lab.identity_line());
+            eprintln!("fingerprint: {}", lab.public_identity().fingerprint());
+        }
+        AnalysisCommand::Partner(command) => partner(&place, command).await?,
+        AnalysisCommand::Open { package, out } => open(&place, &package, &out).await?,
+        AnalysisCommand::Work { worker } => {
+            let report = place.open().await?.work(&worker, None).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        AnalysisCommand::Packages => {
+            for package in place.open().await?.packages().await? {
+                println!("{}", serde_json::to_string(&package)?);
+            }
+        }
+        AnalysisCommand::Review(args) => review(&place, args).await?,
+        AnalysisCommand::Answer {
+            package,
+            out,
+            auto,
+            analyst,
+        } => answer(&place, &package, &out, auto, &analyst).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn init(place: &Place, name: &str) -> anyhow::Result<()> {
+    let master = MasterKey::generate();
+    master.write_new_file(&place.key)?;
+    let created = AnalysisCentre::init(&place.data, place.database.as_deref(), &master, name).await;
+    let lab = match created {
+        Ok(lab) => lab,
+        Err(err) => {
+            // The key opens nothing: do not leave it behind to confuse a retry.
+            let _ = std::fs::remove_file(&place.key);
+            return Err(err.into());
+        }
+    };
+    println!(
+        "Đã tạo trung tâm phân tích / Analysis centre created: {}",
+        place.data.display()
+    );
+    println!(
+        "Khoá chính / Master key file: {} (keep a backup offline)",
+        place.key.display()
+    );
+    println!("Danh tính / Identity: {}", lab.identity_line());
+    println!(
+        "Dấu vân khoá / Fingerprint: {}",
+        lab.public_identity().fingerprint()
+    );
+    Ok(())
+}
+
+async fn partner(place: &Place, command: PartnerCommand) -> anyhow::Result<()> {
+    let lab = place.open().await?;
+    match command {
+        PartnerCommand::Add { name, identity } => {
+            let identity = PartnerCommand::parse_identity(&identity)?;
+            let partner = lab.add_partner(&name, &identity).await?;
+            print_pinned(&partner.name, &partner.fingerprint);
+        }
+        PartnerCommand::List => {
+            for partner in lab.partners().await? {
+                println!("{}", serde_json::to_string(&partner)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn open(place: &Place, package: &Path, out: &Path) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(package).with_context(|| format!("cannot read {}", package.display()))?;
+    let lab = place.open().await?;
+    let received = lab.receive(&bytes, chrono::Utc::now()).await?;
+    std::fs::create_dir(out)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", out.display()))?;
+    let mut prints = Vec::new();
+    for print in &received.work.prints {
+        let file = format!("{}.wsq", print.finger);
+        write_new(&out.join(&file), &print.wsq)?;
+        prints.push(serde_json::json!({
+            "finger": print.finger, "file": file, "width": print.width,
+            "height": print.height, "ppi": print.ppi,
+        }));
+    }
+    let header = &received.header;
+    let manifest = serde_json::json!({
+        "package": header.id, "from": header.sender, "pseudonym": header.pseudonym,
+        "sex": received.work.sex, "age_band": received.work.age_band,
+        "created": header.created, "expires": header.expires, "prints": prints,
+    });
+    write_new(
+        &out.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?.as_bytes(),
+    )?;
+    println!(
+        "{}",
+        serde_json::json!({ "package": header.id, "new": received.new, "dir": out })
+    );
+    Ok(())
+}
+
+async fn review(place: &Place, args: ReviewArgs) -> anyhow::Result<()> {
+    let lab = place.open().await?;
+    let outcome = match args.rescan {
+        Some(reason) => FingerOutcome::Rescan { reason },
+        None => {
+            let current = lab
+                .current_outcomes(args.package)
+                .await?
+                .into_iter()
+                .find(|(f, _)| *f == args.finger)
+                .and_then(|(_, o)| o);
+            let Some(FingerOutcome::Analysed(mut reading)) = current else {
+                anyhow::bail!(
+                    "finger {} has no engine reading to confirm or correct: run `vantay analysis-center work`, or mark it with --rescan REASON",
+                    args.finger
+                );
+            };
+            if let Some(letter) = &args.class {
+                reading.class = PatternClass::from_letter(letter)
+                    .with_context(|| format!("'{letter}' is not a class: use A, T, L, R or W"))?;
+            }
+            if let Some(subtype) = args.subtype {
+                reading.subtype = subtype;
+            }
+            FingerOutcome::Analysed(reading)
+        }
+    };
+    lab.review(args.package, args.finger, &args.analyst, outcome)
+        .await?;
+    println!(
+        "{}",
+        serde_json::json!({ "package": args.package, "finger": args.finger, "reviewed": true })
+    );
+    Ok(())
+}
+
+async fn answer(
+    place: &Place,
+    package: &str,
+    out: &Path,
+    auto: bool,
+    analyst: &str,
+) -> anyhow::Result<()> {
+    if out.exists() {
+        anyhow::bail!("{} exists already; choose another --out", out.display());
+    }
+    let lab = place.open().await?;
+    let id = match package.parse::<Uuid>() {
+        Ok(id) => id,
+        Err(_) => {
+            let bytes = std::fs::read(package).with_context(|| {
+                format!("'{package}' is neither a package id nor a readable file")
+            })?;
+            lab.receive(&bytes, chrono::Utc::now()).await?.header.id
+        }
+    };
+    let (summary, bytes) = lab.answer(id, analyst, auto, chrono::Utc::now()).await?;
+    write_new(out, &bytes)?;
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
+}

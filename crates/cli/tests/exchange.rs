@@ -1,0 +1,360 @@
+//! The exchange end to end through files, with two installations of the
+//! `vantay` binary: a centre and an analysis centre, each with its own data
+//! directory and key file. Real SD14 prints; one finger captured as PNG, so
+//! the package's WSQ compression is exercised too.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const FINGERS: [&str; 10] = ["R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3", "L4", "L5"];
+const NAME: &str = "Phạm Thị Thuỳ Dương";
+const PHONE: &str = "0912 876 543";
+const GUARDIAN: &str = "Phạm Văn Bảohộ";
+const BORN: &str = "2014-07-23";
+
+/// One installation: a data directory and a key file of its own.
+struct Install {
+    root: PathBuf,
+    name: &'static str,
+    lab: bool,
+}
+
+impl Install {
+    fn new(root: &Path, name: &'static str, lab: bool) -> Install {
+        Install {
+            root: root.to_owned(),
+            name,
+            lab,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = Vec::new();
+        if self.lab {
+            all.push("analysis-center");
+        }
+        all.extend(args);
+        Command::new(env!("CARGO_BIN_EXE_vantay"))
+            .args(&all)
+            .env("VANTAY_DATA", self.root.join(self.name).join("data"))
+            .env(
+                "VANTAY_KEY_FILE",
+                self.root.join(self.name).join("keys/master.key"),
+            )
+            .env_remove("VANTAY_DATABASE_URL")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed:\n{}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail; returns its message.
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{} {args:?} should fail",
+            self.name
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn identity(&self) -> String {
+        self.ok(&["identity"]).trim().to_owned()
+    }
+}
+
+fn sd14() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent", dir.display());
+        None
+    }
+}
+
+/// A capture bundle: nine WSQ prints and R1 converted to PNG.
+fn bundle(centre: &Install, root: &Path) -> PathBuf {
+    let dir = root.join("bundle");
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = sd14().unwrap();
+    let mut prints = serde_json::Map::new();
+    for (i, finger) in FINGERS.iter().enumerate() {
+        let source = data.join(format!("s00243{:02}.wsq", i + 51));
+        let file = if *finger == "R1" {
+            let png = dir.join("R1.png");
+            centre.ok(&[
+                "print",
+                "convert",
+                source.to_str().unwrap(),
+                png.to_str().unwrap(),
+            ]);
+            "R1.png".to_owned()
+        } else {
+            std::fs::copy(&source, dir.join(format!("{finger}.wsq"))).unwrap();
+            format!("{finger}.wsq")
+        };
+        prints.insert(finger.to_string(), file.into());
+    }
+    let manifest = serde_json::json!({
+        "customer": { "full_name": NAME, "date_of_birth": BORN, "sex": "F",
+                      "phone": PHONE, "guardian_name": GUARDIAN },
+        "consent": { "analysis": true, "text_version": "2026-01", "signed_by": ["customer", "guardian"],
+                     "signed_at": "2026-11-28T09:30:00+07:00" },
+        "prints": prints,
+        "device": { "model": "Futronic FS88", "dpi": 500 }
+    });
+    std::fs::write(dir.join("capture.json"), manifest.to_string()).unwrap();
+    dir
+}
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect()
+}
+
+/// Pins both ways; returns the fingerprints each side showed.
+fn pin(centre: &Install, lab: &Install) {
+    let lab_line = lab.identity();
+    let centre_line = centre.identity();
+    let pinned = centre.ok(&["partner", "add", "lab", &lab_line]);
+    let lab_fingerprint = lab.run(&["identity"]);
+    let shown = String::from_utf8(lab_fingerprint.stderr).unwrap();
+    let fingerprint = shown.trim().trim_start_matches("fingerprint: ");
+    assert!(pinned.contains(fingerprint), "{pinned} shows {fingerprint}");
+    // The identity line as four separate words works too.
+    let words: Vec<&str> = centre_line.split_whitespace().collect();
+    let mut args = vec!["partner", "add", "hanoi"];
+    args.extend(&words);
+    lab.ok(&args);
+}
+
+#[test]
+fn file_round_trip_with_refusals() {
+    if sd14().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let centre = Install::new(root, "centre", false);
+    let lab = Install::new(root, "lab", true);
+    centre.ok(&["init", "--name", "centre-hanoi"]);
+    lab.ok(&["init", "--name", "lab-1"]);
+    pin(&centre, &lab);
+
+    let receipt = json(&centre.ok(&["intake", bundle(&centre, root).to_str().unwrap()]));
+    let case = receipt["case"].as_str().unwrap().to_owned();
+    let package = root.join("case.vtpkg");
+    // Only a sealed case goes out.
+    let early = centre.refused(&[
+        "dispatch",
+        &case,
+        "--to",
+        "lab",
+        "--out",
+        package.to_str().unwrap(),
+    ]);
+    assert!(early.contains("captured"), "{early}");
+    centre.ok(&["case", "seal", &case]);
+    let sent = json(&centre.ok(&[
+        "dispatch",
+        &case,
+        "--to",
+        "lab",
+        "--out",
+        package.to_str().unwrap(),
+    ]));
+    assert_eq!(sent["fingers"].as_array().unwrap().len(), 10);
+    let shown = centre.ok(&["case", "show", &case]);
+    assert!(
+        shown.contains("\"state\": \"dispatched\"") && shown.contains("case.dispatch"),
+        "{shown}"
+    );
+
+    // A damaged package, and one opened by another analysis centre.
+    let bytes = std::fs::read(&package).unwrap();
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x20;
+    let damaged = root.join("damaged.vtpkg");
+    std::fs::write(&damaged, &flipped).unwrap();
+    let why = lab.refused(&[
+        "open",
+        damaged.to_str().unwrap(),
+        "--out",
+        root.join("x").to_str().unwrap(),
+    ]);
+    assert!(why.contains("signature"), "{why}");
+    let other = Install::new(root, "other", true);
+    other.ok(&["init", "--name", "lab-2"]);
+    other.ok(&["partner", "add", "hanoi", &centre.identity()]);
+    let why = other.refused(&[
+        "open",
+        package.to_str().unwrap(),
+        "--out",
+        root.join("y").to_str().unwrap(),
+    ]);
+    assert!(why.contains("addressed to"), "{why}");
+
+    // The analysis centre opens it: prints and a manifest, no personal data.
+    let opened_dir = root.join("opened");
+    let opened = json(&lab.ok(&[
+        "open",
+        package.to_str().unwrap(),
+        "--out",
+        opened_dir.to_str().unwrap(),
+    ]));
+    let id = opened["package"].as_str().unwrap().to_owned();
+    let files = files_under(&opened_dir);
+    assert_eq!(files.len(), 11, "ten prints and the manifest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(opened_dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["age_band"], "12-15");
+    let r1 = std::fs::read(opened_dir.join("R1.wsq")).unwrap();
+    assert_eq!(
+        &r1[..2],
+        &[0xff, 0xa0],
+        "R1 was captured as PNG and travels as WSQ"
+    );
+    let markers = [
+        NAME,
+        PHONE,
+        "912876543",
+        "0912876543",
+        GUARDIAN,
+        BORN,
+        "23/07/2014",
+        "20140723",
+        "Dương",
+        "Bảohộ",
+    ];
+    let mut everything = vec![bytes.clone()];
+    everything.extend(files.iter().map(|f| std::fs::read(f).unwrap()));
+    for blob in &everything {
+        for marker in markers {
+            assert!(
+                !contains(blob, marker.as_bytes()),
+                "{marker:?} reached the analysis centre"
+            );
+        }
+    }
+
+    // Answer with the engine's readings, import at the centre.
+    let result = root.join("case.vtres");
+    let answered = json(&lab.ok(&["answer", &id, "--auto", "--out", result.to_str().unwrap()]));
+    assert_eq!(answered["package"], id.as_str());
+    let mut flipped = std::fs::read(&result).unwrap();
+    let last = flipped.len() - 10;
+    flipped[last] ^= 1;
+    let damaged = root.join("damaged.vtres");
+    std::fs::write(&damaged, &flipped).unwrap();
+    let why = centre.refused(&["import-result", damaged.to_str().unwrap()]);
+    assert!(why.contains("signature"), "{why}");
+    let imported = json(&centre.ok(&["import-result", result.to_str().unwrap()]));
+    let state = imported["state"].as_str().unwrap();
+    assert!(state == "analysed" || state == "captured", "{imported}");
+    let why = centre.refused(&["import-result", result.to_str().unwrap()]);
+    assert!(why.contains("accepted once"), "{why}");
+    let shown = centre.ok(&["case", "show", &case]);
+    assert!(shown.contains("result.refused.replayed"), "{shown}");
+    centre.ok(&["verify"]);
+}
+
+#[test]
+fn reviewed_answer_through_the_command_line() {
+    if sd14().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let centre = Install::new(root, "centre", false);
+    let lab = Install::new(root, "lab", true);
+    centre.ok(&["init"]);
+    lab.ok(&["init"]);
+    pin(&centre, &lab);
+    let case = json(&centre.ok(&["intake", bundle(&centre, root).to_str().unwrap()]))["case"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    centre.ok(&["case", "seal", &case]);
+    let package = root.join("p.vtpkg");
+    centre.ok(&[
+        "dispatch",
+        &case,
+        "--to",
+        "lab",
+        "--out",
+        package.to_str().unwrap(),
+    ]);
+    let id = json(&lab.ok(&[
+        "open",
+        package.to_str().unwrap(),
+        "--out",
+        root.join("o").to_str().unwrap(),
+    ]))["package"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let result = root.join("r.vtres");
+    let why = lab.refused(&["answer", &id, "--out", result.to_str().unwrap()]);
+    assert!(why.contains("--auto"), "{why}");
+    let work = json(&lab.ok(&["work", "--worker", "w1"]));
+    assert_eq!(
+        work["done"].as_u64().unwrap() + work["failed"].as_u64().unwrap(),
+        10
+    );
+    for finger in FINGERS {
+        let mut args = vec!["review", id.as_str(), finger, "--analyst", "lan"];
+        if finger == "L3" {
+            args.extend(["--rescan", "vết bẩn / smudge"]);
+        } else if finger == "R2" {
+            args.extend(["--class", "T"]);
+        }
+        let out = lab.run(&args);
+        if !out.status.success() {
+            // The engine could not read it: the analyst asks for a rescan.
+            lab.ok(&["review", &id, finger, "--rescan", "unreadable"]);
+        }
+    }
+    lab.ok(&[
+        "answer",
+        &id,
+        "--analyst",
+        "lan",
+        "--out",
+        result.to_str().unwrap(),
+    ]);
+    let imported = json(&centre.ok(&["import-result", result.to_str().unwrap()]));
+    assert_eq!(imported["state"], "captured", "L3 goes back to capture");
+    assert!(
+        imported["rescan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "L3"),
+        "{imported}"
+    );
+    let shown = centre.ok(&["case", "show", &case]);
+    assert!(shown.contains("case.rescan"), "{shown}");
+}

@@ -59,12 +59,12 @@ impl Finger {
     /// The code, e.g. `"R1"`.
     pub fn code(self) -> &'static str {
         const CODES: [&str; 10] = ["R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3", "L4", "L5"];
-        CODES[self.position() as usize - 1]
+        CODES[self.index()]
     }
 
     /// The ISO/IEC 19794-2 finger position, 1 (right thumb) to 10 (left little).
     pub fn position(self) -> u8 {
-        Self::ALL.iter().position(|f| *f == self).unwrap_or(0) as u8 + 1
+        self as u8 + 1
     }
 
     /// The hand the finger is on.
@@ -76,21 +76,43 @@ impl Finger {
         }
     }
 
-    /// The Vietnamese name, e.g. "ngón cái tay phải".
+    /// Index in [`Finger::ALL`], 0 (right thumb) to 9 (left little).
+    pub fn index(self) -> usize {
+        self.position() as usize - 1
+    }
+
+    /// The Vietnamese name, e.g. "Ngón cái phải".
     pub fn name_vi(self) -> &'static str {
         const NAMES: [&str; 10] = [
-            "ngón cái tay phải",
-            "ngón trỏ tay phải",
-            "ngón giữa tay phải",
-            "ngón áp út tay phải",
-            "ngón út tay phải",
-            "ngón cái tay trái",
-            "ngón trỏ tay trái",
-            "ngón giữa tay trái",
-            "ngón áp út tay trái",
-            "ngón út tay trái",
+            "Ngón cái phải",
+            "Ngón trỏ phải",
+            "Ngón giữa phải",
+            "Ngón áp út phải",
+            "Ngón út phải",
+            "Ngón cái trái",
+            "Ngón trỏ trái",
+            "Ngón giữa trái",
+            "Ngón áp út trái",
+            "Ngón út trái",
         ];
-        NAMES[self.position() as usize - 1]
+        NAMES[self.index()]
+    }
+
+    /// The English name, e.g. "Right thumb".
+    pub fn name_en(self) -> &'static str {
+        const NAMES: [&str; 10] = [
+            "Right thumb",
+            "Right index",
+            "Right middle",
+            "Right ring",
+            "Right little",
+            "Left thumb",
+            "Left index",
+            "Left middle",
+            "Left ring",
+            "Left little",
+        ];
+        NAMES[self.index()]
     }
 }
 
@@ -105,7 +127,7 @@ impl FromStr for Finger {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Self::ALL
             .into_iter()
-            .find(|f| f.code().eq_ignore_ascii_case(text.trim()))
+            .find(|f| f.code() == text.trim())
             .ok_or_else(|| ParseFingerError(text.to_owned()))
     }
 }

@@ -48,40 +48,7 @@ pub use analysis::{analyze, record, Analysis, CorePoint, DeltaPoint, Details, Ex
 pub use classify::{PatternClass, Subtype};
 pub use params::Params;
 
-/// A finger, as on a ten-print card: `R1` right thumb … `L5` left little finger.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Finger {
-    /// Right thumb.
-    R1,
-    /// Right index.
-    R2,
-    /// Right middle.
-    R3,
-    /// Right ring.
-    R4,
-    /// Right little.
-    R5,
-    /// Left thumb.
-    L1,
-    /// Left index.
-    L2,
-    /// Left middle.
-    L3,
-    /// Left ring.
-    L4,
-    /// Left little.
-    L5,
-}
-
-impl Finger {
-    /// Whether the finger is on the right hand.
-    pub fn is_right_hand(self) -> bool {
-        matches!(
-            self,
-            Finger::R1 | Finger::R2 | Finger::R3 | Finger::R4 | Finger::R5
-        )
-    }
-}
+pub use vantay_domain::{Finger, Hand};
 
 /// Which way a loop opens, relative to the hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -99,8 +66,8 @@ pub enum LoopDirection {
 /// loop does.
 pub fn loop_direction(class: PatternClass, finger: Finger) -> Option<LoopDirection> {
     let ulnar = match class {
-        PatternClass::R => finger.is_right_hand(),
-        PatternClass::L => !finger.is_right_hand(),
+        PatternClass::R => finger.hand() == Hand::Right,
+        PatternClass::L => finger.hand() == Hand::Left,
         _ => return None,
     };
     Some(if ulnar {

@@ -12,8 +12,10 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod context;
 
-use commands::{case, centre, customer, intake, print_analyze, print_convert};
 use commands::{analysis_center, exchange};
+use commands::{
+    case, centre, customer, intake, print_analyze, print_convert, report, tables_check,
+};
 use context::Location;
 
 /// Vantay: a fingerprint-biometrics centre's server and tools.
@@ -59,9 +61,20 @@ enum Command {
     /// The analysis centre's own installation (its own --data, --key-file).
     #[command(subcommand, name = "analysis-center")]
     AnalysisCenter(analysis_center::AnalysisCommand),
+    /// Render an analysed case's report as PDF (kept sealed, copy written to --out).
+    Report(report::ReportArgs),
+    /// Interpretation tables: check one before use.
+    #[command(subcommand)]
+    Tables(TablesCommand),
     /// Fingerprint image tools: analysis and format conversion.
     #[command(subcommand)]
     Print(PrintCommand),
+}
+
+#[derive(Subcommand)]
+enum TablesCommand {
+    /// Validate an interpretation table (TOML); names the field that is wrong.
+    Check(tables_check::TablesCheckArgs),
 }
 
 #[derive(Subcommand)]
@@ -88,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Print(PrintCommand::Analyze(args)) => print_analyze::run(args),
         Command::Print(PrintCommand::Convert(args)) => print_convert::run(args),
+        Command::Tables(TablesCommand::Check(args)) => tables_check::run(args),
         command => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -113,6 +127,9 @@ async fn run_async(location: &Location, command: Command) -> anyhow::Result<Exit
         Command::Dispatch(args) => exchange::dispatch(location, args).await,
         Command::ImportResult(args) => exchange::import_result(location, args).await,
         Command::AnalysisCenter(command) => analysis_center::run(location, command).await,
-        Command::Print(_) => unreachable!("print commands run without the runtime"),
+        Command::Report(args) => report::run(location, args).await,
+        Command::Print(_) | Command::Tables(_) => {
+            unreachable!("these commands run without the runtime")
+        }
     }
 }

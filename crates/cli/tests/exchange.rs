@@ -279,6 +279,42 @@ fn file_round_trip_with_refusals() {
     let shown = centre.ok(&["case", "show", &case]);
     assert!(shown.contains("result.refused.replayed"), "{shown}");
     centre.ok(&["verify"]);
+
+    // Step 5: the admin renders the report from the accepted result.
+    assert_eq!(
+        state, "analysed",
+        "every SD14 print is readable: {imported}"
+    );
+    let pdf = root.join("report.pdf");
+    centre.ok(&["report", &case, "--out", pdf.to_str().unwrap()]);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let shown = centre.ok(&["case", "show", &case]);
+    assert!(
+        shown.contains("report.render") && shown.contains("report.open"),
+        "{shown}"
+    );
+    match Command::new("pdftotext")
+        .args(["-nodiag", pdf.to_str().unwrap(), "-"])
+        .output()
+    {
+        Ok(text) if text.status.success() => {
+            // Lines wrap anywhere: compare with single spaces.
+            let text = String::from_utf8_lossy(&text.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                text.contains(NAME),
+                "the report names the customer with diacritics"
+            );
+            assert!(
+                text.contains("không phải là một bài trắc nghiệm tâm lý"),
+                "the statement is printed"
+            );
+        }
+        _ => eprintln!("skipped the PDF text check: pdftotext is not installed"),
+    }
+    centre.ok(&["verify"]);
 }
 
 #[test]

@@ -80,6 +80,7 @@ impl Centre {
                 .id
                 .parse()
                 .map_err(|_| StoreError::Corrupt("case id".into()))?;
+            digests.extend(remove_results(&mut tx, case).await?);
             for (removed, case_blobs) in [
                 remove_prints(&mut tx, case).await?,
                 remove_reports(&mut tx, case).await?,
@@ -235,4 +236,28 @@ async fn remove_reports(
         .execute(&mut *tx.tx)
         .await?;
     Ok((removed, blobs))
+}
+
+/// The case's analysis results: sealed under the customer's key, so already
+/// unreadable once it is gone, but erasure removes the rows too.
+async fn remove_results(
+    tx: &mut crate::journal::WriteTx<'_>,
+    case: CaseId,
+) -> Result<Vec<(String, vantay_ledger::Hash)>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM results WHERE case_id = $1")
+        .bind(case.to_string())
+        .fetch_all(&mut *tx.tx)
+        .await?;
+    let mut removed = Vec::with_capacity(rows.len());
+    for row in rows {
+        removed.push((
+            format!("results/{}", row.try_get::<String, _>("id")?),
+            REMOVED,
+        ));
+    }
+    sqlx::query("DELETE FROM results WHERE case_id = $1")
+        .bind(case.to_string())
+        .execute(&mut *tx.tx)
+        .await?;
+    Ok(removed)
 }

@@ -161,6 +161,21 @@ async fn package_round_trip_and_result_import(t: &TestCentre) {
         ["case.intake", "case.seal", "case.dispatch", "case.analysed"]
     );
     assert!(t.problems().await.is_empty(), "{:?}", t.problems().await);
+
+    // Erasure takes the result rows with it, and verify still passes.
+    let customer = t.centre.store().case_summary(case).await.unwrap().customer;
+    t.centre.erase(&Actor::cli(), customer).await.unwrap();
+    let pool = t.raw().await;
+    let left: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM results")
+            .fetch_one(&pool)
+            .await
+            .unwrap(),
+        "n",
+    );
+    pool.close().await;
+    assert_eq!(left, 0);
+    assert!(t.problems().await.is_empty(), "{:?}", t.problems().await);
 }
 
 async fn package_holds_no_personal_data(t: &TestCentre) {

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use ed25519_dalek::Signer;
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use vantay_domain::{CaseId, CaseState, CustomerId};
 
@@ -68,8 +69,13 @@ impl Centre {
         let mut blobs = Vec::new();
         let mut cases = Vec::new();
 
-        for table in ["customer_fields", "consents"] {
-            digests.extend(self.remove_rows(&mut tx, table, customer).await?);
+        let id = customer.to_string();
+        for (table, name_of) in [
+            ("customer_fields", field_name as RowName),
+            ("consents", consent_name),
+        ] {
+            let (removed, _) = remove_rows(&mut tx, table, "customer_id", &id, name_of).await?;
+            digests.extend(removed);
         }
         let case_rows = sqlx::query("SELECT * FROM cases WHERE customer_id = $1")
             .bind(customer.to_string())
@@ -80,11 +86,14 @@ impl Centre {
                 .id
                 .parse()
                 .map_err(|_| StoreError::Corrupt("case id".into()))?;
-            digests.extend(remove_results(&mut tx, case).await?);
-            for (removed, case_blobs) in [
-                remove_prints(&mut tx, case).await?,
-                remove_reports(&mut tx, case).await?,
+            let case_id = case.to_string();
+            for (table, name_of) in [
+                ("prints", print_name as RowName),
+                ("reports", report_name),
+                ("results", result_name),
             ] {
+                let (removed, case_blobs) =
+                    remove_rows(&mut tx, table, "case_id", &case_id, name_of).await?;
                 digests.extend(removed);
                 blobs.extend(case_blobs);
             }
@@ -128,42 +137,6 @@ impl Centre {
         Ok(self.certificate(customer, cases, erased_at, items_destroyed, &position))
     }
 
-    async fn remove_rows(
-        &self,
-        tx: &mut crate::journal::WriteTx<'_>,
-        table: &str,
-        customer: CustomerId,
-    ) -> Result<Vec<(String, vantay_ledger::Hash)>, StoreError> {
-        let names = match table {
-            "customer_fields" => {
-                "SELECT customer_id, field, version FROM customer_fields WHERE customer_id = $1"
-            }
-            _ => "SELECT id FROM consents WHERE customer_id = $1",
-        };
-        let rows = sqlx::query(names)
-            .bind(customer.to_string())
-            .fetch_all(&mut *tx.tx)
-            .await?;
-        let mut removed = Vec::with_capacity(rows.len());
-        for row in rows {
-            let name = match table {
-                "customer_fields" => format!(
-                    "customer_fields/{}/{}/v{}",
-                    row.try_get::<String, _>("customer_id")?,
-                    row.try_get::<String, _>("field")?,
-                    row.try_get::<i64, _>("version")?
-                ),
-                _ => format!("consents/{}", row.try_get::<String, _>("id")?),
-            };
-            removed.push((name, REMOVED));
-        }
-        sqlx::query(&format!("DELETE FROM {table} WHERE customer_id = $1"))
-            .bind(customer.to_string())
-            .execute(&mut *tx.tx)
-            .await?;
-        Ok(removed)
-    }
-
     fn certificate(
         &self,
         customer: CustomerId,
@@ -190,74 +163,68 @@ impl Centre {
     }
 }
 
-async fn remove_prints(
-    tx: &mut crate::journal::WriteTx<'_>,
-    case: CaseId,
-) -> Result<(Vec<(String, vantay_ledger::Hash)>, Vec<BlobName>), StoreError> {
-    let rows = sqlx::query("SELECT * FROM prints WHERE case_id = $1")
-        .bind(case.to_string())
-        .fetch_all(&mut *tx.tx)
-        .await?;
-    let mut removed = Vec::new();
-    let mut blobs = Vec::new();
-    for row in rows {
-        let print = print_row(&row)?;
-        removed.push((print.name(), REMOVED));
-        if let Some(blob) = print.blob.as_deref().and_then(BlobName::parse) {
-            blobs.push(blob);
-        }
-    }
-    sqlx::query("DELETE FROM prints WHERE case_id = $1")
-        .bind(case.to_string())
-        .execute(&mut *tx.tx)
-        .await?;
-    Ok((removed, blobs))
-}
+/// How a row to be erased is named in the ledger, and the blob it points to.
+type RowName = fn(&AnyRow) -> Result<(String, Option<BlobName>), StoreError>;
 
-async fn remove_reports(
+/// Deletes every row of `table` whose `column` is `key`; returns their
+/// ledger names (marked removed) and the blobs they pointed to.
+async fn remove_rows(
     tx: &mut crate::journal::WriteTx<'_>,
-    case: CaseId,
+    table: &'static str,
+    column: &'static str,
+    key: &str,
+    name_of: RowName,
 ) -> Result<(Vec<(String, vantay_ledger::Hash)>, Vec<BlobName>), StoreError> {
-    let rows = sqlx::query("SELECT version, blob FROM reports WHERE case_id = $1")
-        .bind(case.to_string())
-        .fetch_all(&mut *tx.tx)
-        .await?;
-    let mut removed = Vec::new();
-    let mut blobs = Vec::new();
-    for row in rows {
-        removed.push((
-            format!("reports/{case}/v{}", row.try_get::<i64, _>("version")?),
-            REMOVED,
-        ));
-        blobs.extend(BlobName::parse(&row.try_get::<String, _>("blob")?));
-    }
-    sqlx::query("DELETE FROM reports WHERE case_id = $1")
-        .bind(case.to_string())
-        .execute(&mut *tx.tx)
-        .await?;
-    Ok((removed, blobs))
-}
-
-/// The case's analysis results: sealed under the customer's key, so already
-/// unreadable once it is gone, but erasure removes the rows too.
-async fn remove_results(
-    tx: &mut crate::journal::WriteTx<'_>,
-    case: CaseId,
-) -> Result<Vec<(String, vantay_ledger::Hash)>, StoreError> {
-    let rows = sqlx::query("SELECT id FROM results WHERE case_id = $1")
-        .bind(case.to_string())
+    let rows = sqlx::query(&format!("SELECT * FROM {table} WHERE {column} = $1"))
+        .bind(key)
         .fetch_all(&mut *tx.tx)
         .await?;
     let mut removed = Vec::with_capacity(rows.len());
-    for row in rows {
-        removed.push((
-            format!("results/{}", row.try_get::<String, _>("id")?),
-            REMOVED,
-        ));
+    let mut blobs = Vec::new();
+    for row in &rows {
+        let (name, blob) = name_of(row)?;
+        removed.push((name, REMOVED));
+        blobs.extend(blob);
     }
-    sqlx::query("DELETE FROM results WHERE case_id = $1")
-        .bind(case.to_string())
+    sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+        .bind(key)
         .execute(&mut *tx.tx)
         .await?;
-    Ok(removed)
+    Ok((removed, blobs))
+}
+
+fn field_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
+    let (customer, field): (String, String) = (row.try_get("customer_id")?, row.try_get("field")?);
+    let version: i64 = row.try_get("version")?;
+    Ok((
+        format!("customer_fields/{customer}/{field}/v{version}"),
+        None,
+    ))
+}
+
+fn consent_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
+    Ok((
+        format!("consents/{}", row.try_get::<String, _>("id")?),
+        None,
+    ))
+}
+
+fn print_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
+    let print = print_row(row)?;
+    let blob = print.blob.as_deref().and_then(BlobName::parse);
+    Ok((print.name(), blob))
+}
+
+fn report_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
+    let (case, version): (String, i64) = (row.try_get("case_id")?, row.try_get("version")?);
+    Ok((
+        format!("reports/{case}/v{version}"),
+        BlobName::parse(&row.try_get::<String, _>("blob")?),
+    ))
+}
+
+/// Results are sealed under the customer's key, so already unreadable once
+/// it is gone; erasure removes the rows too.
+fn result_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
+    Ok((format!("results/{}", row.try_get::<String, _>("id")?), None))
 }

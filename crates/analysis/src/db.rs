@@ -143,4 +143,30 @@ CREATE TABLE IF NOT EXISTS reviews (
     reviewed_at TEXT NOT NULL,
     PRIMARY KEY (package_id, finger)
 );
+-- analysts (see analysts.rs): no account without the date the
+-- confidentiality agreement was signed; passwords as Argon2id PHC strings
+CREATE TABLE IF NOT EXISTS analysts (
+    username TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    agreement_signed TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    must_change_password BIGINT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- open sessions, by the SHA-256 of their token (the token is only in the
+-- browser's cookie)
+CREATE TABLE IF NOT EXISTS analyst_sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL REFERENCES analysts (username),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+-- failed logins in a row per username, known or not
+CREATE TABLE IF NOT EXISTS login_throttle (
+    username TEXT PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    locked_until TEXT
+);
 "#;

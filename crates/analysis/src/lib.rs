@@ -20,6 +20,7 @@
 //! under a data key per package, wrapped by the master key's keyring.
 #![deny(missing_docs)]
 
+mod analysts;
 mod answer;
 mod centre;
 mod db;
@@ -27,6 +28,10 @@ pub mod engine;
 mod jobs;
 mod receive;
 
+pub use analysts::{
+    Analyst, AnalystError, OneTimePassword, Session, SessionToken, IDLE_MINUTES, LOCK_MINUTES,
+    MAX_FAILURES, MIN_PASSWORD_CHARS, SESSION_HOURS,
+};
 pub use answer::AnswerSummary;
 pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};

@@ -1,0 +1,527 @@
+//! The queue, a package's fingers with their review forms, the print
+//! overlay, the answer and its download.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+use vantay_analysis::{AnalysisCentre, PackageSummary, Session};
+use vantay_domain::Finger;
+use vantay_exchange::{FingerOutcome, PatternClass, Reading};
+use vantay_print::input::{decode, Limits};
+
+use super::auth::{Analyst, Posted};
+use super::html::{
+    both, class_label, esc, fits, local_time, page, subtype_code, subtype_label, subtype_of,
+    subtype_text, SUBTYPES,
+};
+use super::PageError;
+
+/// `GET /packages`: every received package, newest first.
+pub async fn queue(
+    State(centre): State<Arc<AnalysisCentre>>,
+    analyst: Analyst,
+) -> Result<Html<String>, PageError> {
+    let mut rows = String::new();
+    for p in centre.packages().await? {
+        let jobs = centre.job_counts(Some(p.id)).await?;
+        rows.push_str(&format!(
+            "<tr><td><a href=\"/packages/{id}\" class=\"package\">{pseudonym}</a></td>\
+             <td>{count}: {fingers}</td><td>{state}</td><td>{expires}</td><td>{pending}</td></tr>",
+            id = p.id,
+            pseudonym = esc(&p.pseudonym),
+            count = p.fingers.len(),
+            fingers = esc(&super::finger_list(&p.fingers)),
+            state = state_label(&p.state),
+            expires = esc(&local_time(&p.expires_at)),
+            pending = jobs.queued + jobs.running,
+        ));
+    }
+    if rows.is_empty() {
+        rows = format!(
+            "<tr><td colspan=\"5\">{}</td></tr>",
+            both("Chưa nhận gói nào.", "No package received yet.")
+        );
+    }
+    let body = format!(
+        "<h1>{title}</h1><table><thead><tr><th>{pseudonym}</th><th>{fingers}</th>\
+         <th>{state}</th><th>{expires}</th><th>{jobs}</th></tr></thead><tbody>{rows}</tbody></table>",
+        title = both("Hàng chờ gói", "Package queue"),
+        pseudonym = both("Bí danh hồ sơ", "Case pseudonym"),
+        fingers = both("Ngón", "Fingers"),
+        state = both("Trạng thái", "State"),
+        expires = both("Hạn trả kết quả", "Answer by"),
+        jobs = both("Việc máy đang chờ", "Engine jobs pending"),
+    );
+    Ok(page(
+        "Hàng chờ gói / Package queue",
+        Some(&analyst.session),
+        &body,
+    ))
+}
+
+fn state_label(state: &str) -> String {
+    match state {
+        "received" => both("Chờ duyệt", "Awaiting review"),
+        "answered" => both("Đã trả kết quả", "Answered"),
+        other => esc(other),
+    }
+}
+
+async fn summary(centre: &AnalysisCentre, id: Uuid) -> Result<PackageSummary, PageError> {
+    centre
+        .packages()
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| vantay_analysis::AnalysisError::NoPackage(id).into())
+}
+
+/// `GET /packages/{id}`: each finger's print, reading and review forms.
+pub async fn package(
+    State(centre): State<Arc<AnalysisCentre>>,
+    analyst: Analyst,
+    Path(id): Path<Uuid>,
+) -> Result<Html<String>, PageError> {
+    let summary = summary(&centre, id).await?;
+    let open = summary.state == "received";
+    let jobs = centre.job_counts(Some(id)).await?;
+    let mut body = format!(
+        "<h1>{title}: {pseudonym}</h1><p>{state_label}: {state} · {expires_label}: {expires} · \
+         {jobs_label}: {pending}</p>",
+        title = both("Gói", "Package"),
+        pseudonym = esc(&summary.pseudonym),
+        state_label = both("Trạng thái", "State"),
+        state = state_label(&summary.state),
+        expires_label = both("Hạn trả kết quả", "Answer by"),
+        expires = esc(&local_time(&summary.expires_at)),
+        jobs_label = both("Việc máy đang chờ", "Engine jobs pending"),
+        pending = jobs.queued + jobs.running,
+    );
+    if !open {
+        body.push_str(&format!(
+            "<div class=\"answered\" id=\"answered\"><p class=\"ok\">{}</p>\
+             <p><a href=\"/packages/{id}/result\" id=\"download\" download>{}</a></p></div>",
+            both(
+                "Đã ký và mã hoá kết quả cho trung tâm.",
+                "The result is signed and encrypted to the centre."
+            ),
+            both("Tải tệp kết quả", "Download the result file"),
+        ));
+    }
+    for (finger, outcome) in centre.current_outcomes(id).await? {
+        body.push_str(&finger_section(
+            id,
+            finger,
+            outcome.as_ref(),
+            open,
+            &analyst.session,
+        ));
+    }
+    if open {
+        body.push_str(&answer_form(id, &analyst.session));
+    }
+    Ok(page(
+        &format!("{} — Gói / Package", summary.pseudonym),
+        Some(&analyst.session),
+        &body,
+    ))
+}
+
+fn finger_section(
+    id: Uuid,
+    finger: Finger,
+    outcome: Option<&FingerOutcome>,
+    open: bool,
+    session: &Session,
+) -> String {
+    let code = finger.code();
+    let facts = match outcome {
+        Some(FingerOutcome::Analysed(reading)) => reading_facts(reading),
+        Some(FingerOutcome::Rescan { reason }) => format!(
+            "<dl><dt>{}</dt><dd class=\"rescan\">{}: {}</dd></dl>",
+            both("Kết luận", "Outcome"),
+            both("Không dùng được — cần quét lại", "Unusable — rescan"),
+            esc(reason),
+        ),
+        None => format!(
+            "<p>{}</p>",
+            both(
+                "Máy đang phân tích bản in này…",
+                "The engine is still reading this print…"
+            )
+        ),
+    };
+    let forms = match (open, outcome) {
+        (true, Some(outcome)) => review_forms(id, finger, outcome, session),
+        _ => String::new(),
+    };
+    format!(
+        "<section class=\"finger\" id=\"finger-{code}\">\
+         <div><img src=\"/packages/{id}/fingers/{code}/overlay.png\" loading=\"lazy\" \
+         alt=\"{code}: bản in và lớp phủ của máy / print with the engine's overlay\"></div>\
+         <div><h2>{code} — {name}</h2>{facts}{forms}</div></section>",
+        name = both(finger.name_vi(), finger.name_en()),
+    )
+}
+
+fn reading_facts(r: &Reading) -> String {
+    let (vi, en) = class_label(r.class);
+    let counts = if r.ridge_counts.is_empty() {
+        "—".to_owned()
+    } else {
+        r.ridge_counts
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let reviewed = if r.reviewed {
+        both("Đã duyệt", "Reviewed")
+    } else {
+        both(
+            "Kết quả của máy, chưa duyệt",
+            "The engine's reading, not reviewed",
+        )
+    };
+    format!(
+        "<dl><dt>{class_l}</dt><dd class=\"class\" data-class=\"{letter:?}\">{letter:?} — {class}</dd>\
+         <dt>{subtype_l}</dt><dd class=\"subtype\">{subtype}</dd>\
+         <dt>{counts_l}</dt><dd>{counts}</dd>\
+         <dt>{points_l}</dt><dd>{cores} / {deltas}</dd>\
+         <dt>{quality_l}</dt><dd>{quality}/100</dd>\
+         <dt>{confidence_l}</dt><dd>{confidence:.0}%</dd>\
+         <dt>{status_l}</dt><dd class=\"status\">{reviewed}</dd></dl>",
+        class_l = both("Dạng vân", "Class"),
+        letter = r.class,
+        class = both(vi, en),
+        subtype_l = both("Kiểu phụ", "Subtype"),
+        subtype = subtype_text(&r.subtype),
+        counts_l = both("Số vân tâm–tam giác", "Core–delta ridge counts"),
+        points_l = both("Tâm / tam giác", "Cores / deltas"),
+        cores = r.cores.len(),
+        deltas = r.deltas.len(),
+        quality_l = both("Chất lượng ảnh", "Image quality"),
+        quality = r.quality,
+        confidence_l = both("Độ tin cậy của máy", "Engine confidence"),
+        confidence = r.confidence * 100.0,
+        status_l = both("Tình trạng", "Status"),
+    )
+}
+
+fn review_forms(id: Uuid, finger: Finger, outcome: &FingerOutcome, session: &Session) -> String {
+    let code = finger.code();
+    let action = format!("/packages/{id}/fingers/{code}");
+    let csrf = format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(session.csrf_token())
+    );
+    let confirm = format!(
+        "<form method=\"post\" action=\"{action}\" class=\"review\">{csrf}\
+         <input type=\"hidden\" name=\"action\" value=\"confirm\">\
+         <button type=\"submit\" name=\"confirm\">{}</button></form>",
+        both("Xác nhận", "Confirm"),
+    );
+    let correct = match outcome {
+        FingerOutcome::Analysed(reading) => {
+            let classes: String = PatternClass::ALL
+                .iter()
+                .map(|c| {
+                    let (vi, en) = class_label(*c);
+                    let selected = if *c == reading.class { " selected" } else { "" };
+                    format!("<option value=\"{c:?}\"{selected}>{c:?} — {vi} / {en}</option>")
+                })
+                .collect();
+            let subtypes: String = SUBTYPES
+                .iter()
+                .map(|s| {
+                    let (vi, en) = subtype_label(*s);
+                    format!(
+                        "<option value=\"{}\">{vi} / {en}</option>",
+                        subtype_code(*s)
+                    )
+                })
+                .collect();
+            format!(
+                "<form method=\"post\" action=\"{action}\" class=\"review\">{csrf}\
+                 <input type=\"hidden\" name=\"action\" value=\"correct\">\
+                 <label>{class_l} <select name=\"class\">{classes}</select></label>\
+                 <label>{subtype_l} <select name=\"subtype\"><option value=\"\" selected>{follow}</option>\
+                 {subtypes}</select></label>\
+                 <button type=\"submit\" name=\"correct\">{button}</button></form>",
+                class_l = both("Dạng vân", "Class"),
+                subtype_l = both("Kiểu phụ", "Subtype"),
+                follow = "Theo dạng vân / Follow the class",
+                button = both("Sửa", "Correct"),
+            )
+        }
+        // Without a reading there is nothing to correct: confirm the
+        // engine's rescan request, or give a reason of one's own.
+        FingerOutcome::Rescan { .. } => String::new(),
+    };
+    let unusable = format!(
+        "<form method=\"post\" action=\"{action}\" class=\"review\">{csrf}\
+         <input type=\"hidden\" name=\"action\" value=\"unusable\">\
+         <label>{reason_l} <input type=\"text\" name=\"reason\" maxlength=\"300\" required></label>\
+         <button type=\"submit\" name=\"unusable\">{button}</button></form>",
+        reason_l = both("Lý do", "Reason"),
+        button = both("Không dùng được — cần quét lại", "Unusable — rescan"),
+    );
+    format!("{confirm}{correct}{unusable}")
+}
+
+fn answer_form(id: Uuid, session: &Session) -> String {
+    format!(
+        "<section class=\"finger\" id=\"answer\"><div></div><div><h2>{title}</h2>\
+         <form method=\"post\" action=\"/packages/{id}/answer\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label><input type=\"checkbox\" name=\"auto\" value=\"yes\"> {auto}</label>\
+         <button type=\"submit\" id=\"answer-button\">{title}</button></form>\
+         <p>{note}</p></div></section>",
+        title = both("Trả kết quả", "Answer"),
+        csrf = esc(session.csrf_token()),
+        auto = both(
+            "Chấp nhận kết quả của máy cho các ngón chưa duyệt",
+            "Accept the engine's readings for fingers not reviewed"
+        ),
+        note = both(
+            "Kết quả được ký bằng khoá của trung tâm phân tích, ghi tên bạn, và mã hoá cho trung tâm gửi gói.",
+            "The result is signed with the analysis centre's key, names you, and is encrypted to the centre that sent the package."
+        ),
+    )
+}
+
+fn parse_finger(code: &str) -> Result<Finger, PageError> {
+    code.parse().map_err(|_| {
+        PageError::refused(
+            StatusCode::NOT_FOUND,
+            format!("'{code}' không phải mã ngón."),
+            format!("'{code}' is not a finger code."),
+        )
+    })
+}
+
+/// `GET /packages/{id}/fingers/{finger}/overlay.png`: the print with the
+/// engine's overlay, made in memory from the decrypted print.
+pub async fn overlay(
+    State(centre): State<Arc<AnalysisCentre>>,
+    _analyst: Analyst,
+    Path((id, finger)): Path<(Uuid, String)>,
+) -> Result<Response, PageError> {
+    let finger = parse_finger(&finger)?;
+    let print = centre.print(id, finger).await?;
+    let png = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let decoded = decode(&print.wsq, &Limits::default()).map_err(|e| e.to_string())?;
+        let analysis = vantay_print::analyze(&decoded.image, decoded.ppi.unwrap_or(print.ppi));
+        vantay_print::overlay::png(&decoded.image, &analysis).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| PageError::Internal(format!("the overlay task stopped: {e}")))?
+    .map_err(|e| PageError::Internal(format!("overlay of {finger} in package {id}: {e}")))?;
+    Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// The review form's fields.
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    class: String,
+    #[serde(default)]
+    subtype: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /packages/{id}/fingers/{finger}`: confirm, correct or mark unusable.
+pub async fn review(
+    State(centre): State<Arc<AnalysisCentre>>,
+    Path((id, finger)): Path<(Uuid, String)>,
+    posted: Posted<ReviewForm>,
+) -> Result<Response, PageError> {
+    let finger = parse_finger(&finger)?;
+    let form = posted.form;
+    let current = centre
+        .current_outcomes(id)
+        .await?
+        .into_iter()
+        .find(|(f, _)| *f == finger)
+        .ok_or(vantay_analysis::AnalysisError::NoSuchFinger {
+            package: id,
+            finger,
+        })?
+        .1;
+    let not_read = || {
+        PageError::refused(
+            StatusCode::CONFLICT,
+            "Máy chưa đọc xong ngón này.",
+            "The engine has not read this finger yet.",
+        )
+    };
+    let outcome = match form.action.as_str() {
+        "confirm" => current.ok_or_else(not_read)?,
+        "correct" => match current.ok_or_else(not_read)? {
+            FingerOutcome::Analysed(reading) => {
+                FingerOutcome::Analysed(corrected(reading, &form.class, &form.subtype)?)
+            }
+            FingerOutcome::Rescan { .. } => {
+                return Err(PageError::refused(
+                    StatusCode::CONFLICT,
+                    "Ngón này không có kết quả đọc để sửa.",
+                    "This finger has no reading to correct.",
+                ))
+            }
+        },
+        "unusable" => {
+            let reason = form.reason.trim();
+            if reason.is_empty() || reason.chars().count() > 300 {
+                return Err(PageError::refused(
+                    StatusCode::BAD_REQUEST,
+                    "Hãy ghi lý do (tối đa 300 ký tự).",
+                    "Give a reason (300 characters at most).",
+                ));
+            }
+            FingerOutcome::Rescan {
+                reason: reason.to_owned(),
+            }
+        }
+        _ => {
+            return Err(PageError::refused(
+                StatusCode::BAD_REQUEST,
+                "Thao tác không hợp lệ.",
+                "Unknown action.",
+            ))
+        }
+    };
+    centre
+        .review(id, finger, &posted.analyst.session.username, outcome)
+        .await?;
+    Ok(Redirect::to(&format!("/packages/{id}#finger-{}", finger.code())).into_response())
+}
+
+/// The reading with the analyst's class and subtype. An empty subtype
+/// follows the class: the one subtype it allows, or the reading's own when
+/// it fits, else a plain whorl.
+fn corrected(mut reading: Reading, class: &str, subtype: &str) -> Result<Reading, PageError> {
+    let class = PatternClass::from_letter(class).ok_or_else(|| {
+        PageError::refused(
+            StatusCode::BAD_REQUEST,
+            "Dạng vân không hợp lệ.",
+            "Unknown class.",
+        )
+    })?;
+    let subtype = if subtype.is_empty() {
+        match subtype_of(&reading.subtype).filter(|s| fits(class, *s)) {
+            Some(own) => own,
+            None => SUBTYPES
+                .into_iter()
+                .find(|s| fits(class, *s))
+                .expect("every class has a subtype"),
+        }
+    } else {
+        subtype_of(subtype).ok_or_else(|| {
+            PageError::refused(
+                StatusCode::BAD_REQUEST,
+                "Kiểu phụ không hợp lệ.",
+                "Unknown subtype.",
+            )
+        })?
+    };
+    if !fits(class, subtype) {
+        let (cvi, cen) = class_label(class);
+        let (svi, sen) = subtype_label(subtype);
+        return Err(PageError::refused(
+            StatusCode::BAD_REQUEST,
+            format!("Kiểu phụ «{svi}» không thuộc dạng vân «{cvi}»."),
+            format!("The subtype '{sen}' does not belong to the class '{cen}'."),
+        ));
+    }
+    reading.class = class;
+    reading.subtype = subtype_code(subtype);
+    Ok(reading)
+}
+
+/// The answer form's fields.
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    auto: Option<String>,
+}
+
+/// `POST /packages/{id}/answer`: signs and seals the result as the analyst.
+pub async fn answer(
+    State(centre): State<Arc<AnalysisCentre>>,
+    Path(id): Path<Uuid>,
+    posted: Posted<AnswerForm>,
+) -> Result<Response, PageError> {
+    let auto = posted.form.auto.is_some();
+    centre
+        .answer(id, &posted.analyst.session.username, auto, Utc::now())
+        .await?;
+    Ok(Redirect::to(&format!("/packages/{id}#answered")).into_response())
+}
+
+/// `GET /packages/{id}/result`: the sealed result, as a file.
+pub async fn result(
+    State(centre): State<Arc<AnalysisCentre>>,
+    _analyst: Analyst,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let sealed = centre.sealed_result(id).await?;
+    let disposition = format!("attachment; filename=\"vantay-result-{id}.age\"");
+    Ok((
+        [
+            (CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (CONTENT_DISPOSITION, disposition),
+        ],
+        sealed,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(class: PatternClass, subtype: &str) -> Reading {
+        Reading {
+            class,
+            subtype: subtype.into(),
+            confidence: 0.9,
+            cores: vec![],
+            deltas: vec![],
+            ridge_counts: vec![],
+            quality: 80,
+            reviewed: false,
+        }
+    }
+
+    #[test]
+    fn a_correction_follows_or_checks_the_class() {
+        let r = corrected(reading(PatternClass::L, "loop"), "W", "").unwrap();
+        assert_eq!(
+            (r.class, r.subtype.as_str()),
+            (PatternClass::W, "plain_whorl")
+        );
+        let r = corrected(reading(PatternClass::W, "double_loop"), "W", "").unwrap();
+        assert_eq!(r.subtype, "double_loop", "a fitting subtype stays");
+        let r = corrected(reading(PatternClass::W, "double_loop"), "A", "").unwrap();
+        assert_eq!(r.subtype, "plain_arch");
+        let r = corrected(
+            reading(PatternClass::L, "loop"),
+            "W",
+            "central_pocket_whorl",
+        )
+        .unwrap();
+        assert_eq!(r.subtype, "central_pocket_whorl");
+        assert!(corrected(reading(PatternClass::L, "loop"), "A", "double_loop").is_err());
+        assert!(corrected(reading(PatternClass::L, "loop"), "X", "").is_err());
+        assert!(corrected(reading(PatternClass::L, "loop"), "W", "spiral").is_err());
+    }
+}

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{json, Value};
 use vantay_analysis::AnalysisCentre;
-use vantay_domain::{CaptureManifest, CaseId, Finger};
+use vantay_domain::{CaptureManifest, CaseId, CaseState, Finger};
 use vantay_exchange::{FingerOutcome, PatternClass};
 use vantay_server::tls::TlsFiles;
 use vantay_server::RunningServer;
@@ -306,6 +306,14 @@ async fn an_analyst_corrects_a_class_and_answers() {
         .contains("Đã duyệt"));
     browser.screenshot("analyst-package.png").await;
 
+    // Confirm R1 as the engine read it; mark L5 unusable, in Vietnamese.
+    browser.submit("#finger-R1 button[name=confirm]").await;
+    assert!(browser.source().await.contains("id=\"finger-R1\""));
+    let smudged = "Bản in bị nhoè, mất vùng tâm";
+    browser.fill("#finger-L5 input[name=reason]", smudged).await;
+    browser.submit("#finger-L5 button[name=unusable]").await;
+    assert!(browser.text("#finger-L5 dd.rescan").await.contains(smudged));
+
     // Answer, accepting the engine's readings for the other fingers.
     browser.click("input[name=auto]").await;
     browser.submit("#answer-button").await;
@@ -332,11 +340,13 @@ async fn an_analyst_corrects_a_class_and_answers() {
     let sealed = response.bytes().await.unwrap().to_vec();
     browser.quit().await;
 
-    // The centre accepts it, and R2 carries the correction and the analyst.
-    w.centre
+    // The centre accepts it; the unusable L5 sends the case back to capture.
+    let receipt = w
+        .centre
         .import_result(&Actor::cli(), &sealed, Utc::now())
         .await
         .unwrap();
+    assert_eq!(receipt.state, CaseState::Captured);
     let stored = w
         .centre
         .analysis_result(&Actor::cli(), case)
@@ -357,6 +367,28 @@ async fn an_analyst_corrects_a_class_and_answers() {
         }
         other => panic!("R2 should be analysed: {other:?}"),
     }
+    let outcome = |finger: Finger| {
+        stored
+            .fingers
+            .iter()
+            .find(|f| f.finger == finger)
+            .map(|f| f.outcome.clone())
+            .unwrap()
+    };
+    let confirmed = match engine[0].1.clone().unwrap() {
+        FingerOutcome::Analysed(mut reading) => {
+            reading.reviewed = true;
+            FingerOutcome::Analysed(reading)
+        }
+        rescan => rescan,
+    };
+    assert_eq!(outcome(Finger::R1), confirmed);
+    assert_eq!(
+        outcome(Finger::L5),
+        FingerOutcome::Rescan {
+            reason: smudged.to_owned()
+        }
+    );
     w.server.shutdown().await.unwrap();
 }
 

@@ -8,21 +8,29 @@
 //!     [--data ../shared/data/sd14-dev] [--png-dir DIR] [--folds 10] [--write-model] [--overlay DIR]
 //! ```
 //! `--png-dir` reads `NAME.png` instead of `NAME.wsq` (prints converted beforehand).
-//! Experiments: `--cache FILE` keeps the analysed prints on disk (written on
-//! the first run, read after); `--grids SPEC` (see [`parse_grids`]),
+//! Experiments: `--cache FILE` keeps each print's block tensors and
+//! foreground on disk (written on the first run, read after: everything
+//! after them, singular points and features, is recomputed by the same
+//! [`vantay_print::pattern::evidence`] the engine runs); `--grids SPEC` (see
+//! [`parse_grids`]), `--[no-]multiscale`, `--[no-]flow` choose the features;
 //! `--l2 A,B`, `--hidden N`, `--iterations N`, `--seeds N` (mean of N
-//! networks per fold) vary the features and the learner; `--fine` reads the
-//! class features from the ridge-direction field (use its own cache file).
+//! networks per fold) the learner; `--splits N` repeats the whole
+//! cross-validation over N different stratified fold splits (split 0 is the
+//! classic one: each class dealt out in file order) and reports the mean and
+//! spread, so that the noise of the folds and of the network's start is seen;
+//! `--dump FILE` writes every print's features as CSV.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use vantay_print::classify::FeatureSet;
 use vantay_print::classify::{self, Anchor, GridLayout, GridShape, PatternClass};
 use vantay_print::grid::Grid;
 use vantay_print::model::{Model, TrainOptions};
-use vantay_print::orientation::OrientationField;
-use vantay_print::singular::SingularPoints;
+use vantay_print::orientation::{BlockTensors, SmoothScratch};
+use vantay_print::params::Params;
+use vantay_print::pattern;
 use vantay_print::{overlay, Extractor};
 
 struct Options {
@@ -37,7 +45,12 @@ struct Options {
     hidden: usize,
     iterations: usize,
     seeds: usize,
-    fine: bool,
+    splits: usize,
+    dump: Option<PathBuf>,
+    mask_share: Option<f32>,
+    mask_coherence: Option<f32>,
+    multiscale: bool,
+    flow: bool,
 }
 
 fn parse_options() -> Options {
@@ -53,7 +66,12 @@ fn parse_options() -> Options {
         hidden: TrainOptions::default().hidden,
         iterations: TrainOptions::default().iterations,
         seeds: 1,
-        fine: false,
+        splits: 1,
+        dump: None,
+        mask_share: None,
+        mask_coherence: None,
+        multiscale: classify::SHIPPED_MULTISCALE,
+        flow: classify::SHIPPED_FLOW,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,7 +88,30 @@ fn parse_options() -> Options {
                     .collect()
             }
             "--write-model" => options.write_model = true,
-            "--fine" => options.fine = true,
+            "--multiscale" => options.multiscale = true,
+            "--no-multiscale" => options.multiscale = false,
+            "--flow" => options.flow = true,
+            "--no-flow" => options.flow = false,
+            "--mask-share" => {
+                options.mask_share = Some(
+                    args.next()
+                        .expect("--mask-share X")
+                        .parse()
+                        .expect("a number"),
+                )
+            }
+            "--mask-coherence" => {
+                options.mask_coherence = Some(
+                    args.next()
+                        .expect("--mask-coherence X")
+                        .parse()
+                        .expect("a number"),
+                )
+            }
+            "--dump" => options.dump = Some(args.next().expect("--dump FILE").into()),
+            "--splits" => {
+                options.splits = args.next().expect("--splits N").parse().expect("a number")
+            }
             "--cache" => options.cache = Some(args.next().expect("--cache FILE").into()),
             "--grids" => options.grids = parse_grids(&args.next().expect("--grids SPEC")),
             "--hidden" => {
@@ -92,8 +133,11 @@ fn parse_options() -> Options {
 }
 
 /// Grids as `c4x10` (core anchor, 4-block cells, 10 × 10), `m…` for the
-/// foreground centroid, `p…`/`q…` polar rings (width x rings) on the core/centroid, a trailing `w` for coherence weighting; comma-separated.
+/// foreground centroid, `p…`/`q…` polar rings (width x rings) on the core/centroid, a trailing `w` for coherence weighting; comma-separated; `none` for no grid.
 fn parse_grids(spec: &str) -> Vec<GridLayout> {
+    if spec == "none" {
+        return Vec::new();
+    }
     spec.split(',')
         .map(|g| {
             let (shape, anchor) = match &g[..1] {
@@ -117,14 +161,13 @@ fn parse_grids(spec: &str) -> Vec<GridLayout> {
         .collect()
 }
 
-/// One labelled print after analysis: what the class features are read from.
+/// One labelled print: what the engine computed before the class evidence.
 struct Sample {
     file: String,
     label: PatternClass,
-    by_rules: PatternClass,
-    points: SingularPoints,
-    field: OrientationField,
+    tensors: BlockTensors,
     mask: Grid<u8>,
+    by_rules: PatternClass,
     features: Vec<f32>,
 }
 
@@ -148,10 +191,44 @@ fn main() {
             samples
         }
     };
-    for s in samples.iter_mut() {
-        s.features = classify::features_with(&s.points, &s.field, &s.mask, &options.grids);
+    let set = FeatureSet {
+        grids: options.grids.clone(),
+        multiscale: options.multiscale,
+        flow: options.flow,
+    };
+    let mut params = Params::for_ppi(500);
+    let remask = options.mask_share.is_some() || options.mask_coherence.is_some();
+    params.mask_energy_share = options.mask_share.unwrap_or(params.mask_energy_share);
+    params.mask_min_coherence = options.mask_coherence.unwrap_or(params.mask_min_coherence);
+    samples.par_iter_mut().for_each_init(
+        || (SmoothScratch::default(), Vec::new()),
+        |(scratch, fields), s| {
+            if remask {
+                // Segmentation with other thresholds, from the same tensors.
+                vantay_print::mask::compute(&s.tensors, &params, &mut s.mask);
+            }
+            let e = pattern::evidence(&s.tensors, &s.mask, &params, &set, scratch, fields);
+            s.by_rules = classify::by_rules(&e.points);
+            s.features = e.features;
+        },
+    );
+    eprintln!(
+        "{} features per print (multiscale {}, flow {})",
+        samples[0].features.len(),
+        set.multiscale,
+        set.flow
+    );
+    if let Some(path) = &options.dump {
+        // One line per print: file, class, features (for looking at them elsewhere).
+        let text: String = samples
+            .iter()
+            .map(|s| {
+                let f: Vec<String> = s.features.iter().map(|v| v.to_string()).collect();
+                format!("{},{:?},{}\n", s.file, s.label, f.join(","))
+            })
+            .collect();
+        std::fs::write(path, text).expect("write dump");
     }
-    eprintln!("{} features per print", samples[0].features.len());
     let truth: Vec<PatternClass> = samples.iter().map(|s| s.label).collect();
     let rules: Vec<PatternClass> = samples.iter().map(|s| s.by_rules).collect();
     report("rules on singular points (nothing learned)", &truth, &rules);
@@ -163,11 +240,44 @@ fn main() {
             iterations: options.iterations,
             ..TrainOptions::default()
         };
-        predicted = cross_validate(&samples, options.folds, &train_options, options.seeds);
-        report(
-            &format!("network (l2 {l2}), {}-fold cross-validation", options.folds),
-            &truth,
-            &predicted,
+        let mut scores = Vec::new();
+        let mut all_truth = Vec::new();
+        let mut all_predicted = Vec::new();
+        for split in 0..options.splits {
+            let p = cross_validate(
+                &samples,
+                options.folds,
+                &train_options,
+                options.seeds,
+                split as u64,
+            );
+            let (overall, recall) = scores_of(&truth, &p);
+            println!(
+                "split {split}: overall {:.1} %, mean recall {:.1} %",
+                100.0 * overall,
+                100.0 * recall
+            );
+            scores.push((overall, recall));
+            all_truth.extend_from_slice(&truth);
+            all_predicted.extend_from_slice(&p);
+            if split == 0 {
+                predicted = p;
+            }
+        }
+        let title = format!(
+            "network (l2 {l2}), {}-fold cross-validation, {} split(s) pooled",
+            options.folds, options.splits
+        );
+        report(&title, &all_truth, &all_predicted);
+        let (mo, so) = mean_sd(scores.iter().map(|s| s.0));
+        let (mr, sr) = mean_sd(scores.iter().map(|s| s.1));
+        println!(
+            "over {} splits: overall {:.1} ± {:.1} %, mean recall {:.1} ± {:.1} % (mean ± sd)\n",
+            options.splits,
+            100.0 * mo,
+            100.0 * so,
+            100.0 * mr,
+            100.0 * sr
         );
     }
     for (s, p) in samples.iter().zip(&predicted) {
@@ -176,6 +286,11 @@ fn main() {
         }
     }
     if options.write_model {
+        assert_eq!(
+            set,
+            FeatureSet::shipped(),
+            "--write-model needs the shipped feature set (classify::SHIPPED_*): the engine would read other features"
+        );
         let model = Model::train(&training_set(samples.iter()), &TrainOptions::default());
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model.json");
         std::fs::write(
@@ -185,6 +300,14 @@ fn main() {
         .expect("write model");
         eprintln!("wrote {}", path.display());
     }
+}
+
+fn mean_sd(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let v: Vec<f64> = values.collect();
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
 }
 
 fn read_labels(path: &Path) -> Vec<(String, PatternClass)> {
@@ -220,46 +343,14 @@ fn analyse(
         )
         .expect("write overlay");
     }
-    let points = points_of(&analysis);
-    let details = analysis.details;
+    let (tensors, mask) = extractor.tensors_and_mask();
     Sample {
         file: file.to_string(),
         label,
-        by_rules: classify::by_rules(&points),
-        points: details.singular,
-        // The class features are read from the strongly smoothed field;
-        // `--fine` reads them from the ridge-direction field instead.
-        field: if options.fine {
-            details.orientation
-        } else {
-            details.singular_field
-        },
-        mask: details.mask,
+        tensors: tensors.clone(),
+        mask: mask.clone(),
+        by_rules: analysis.class,
         features: Vec::new(),
-    }
-}
-
-fn points_of(analysis: &vantay_print::Analysis) -> vantay_print::singular::SingularPoints {
-    use vantay_print::singular::{Core, Delta, SingularPoints};
-    SingularPoints {
-        cores: analysis
-            .cores
-            .iter()
-            .map(|c| Core {
-                x: c.x as f32,
-                y: c.y as f32,
-                angle_deg: c.angle_deg,
-            })
-            .collect(),
-        deltas: analysis
-            .deltas
-            .iter()
-            .map(|d| Delta {
-                x: d.x as f32,
-                y: d.y as f32,
-            })
-            .collect(),
-        whorl_centres: 0,
     }
 }
 
@@ -282,19 +373,35 @@ fn training_set<'a>(samples: impl Iterator<Item = &'a Sample>) -> Vec<(Vec<f32>,
 }
 
 /// Stratified folds: the prints of each class dealt out in turn, so every
-/// fold holds its share of the rare classes.
+/// fold holds its share of the rare classes. Split 0 deals them in file
+/// order; split k > 0 shuffles each class first (seeded by k) and starts
+/// the networks from other random weights.
 fn cross_validate(
     samples: &[Sample],
     folds: usize,
     train_options: &TrainOptions,
     seeds: usize,
+    split: u64,
 ) -> Vec<PatternClass> {
-    let mut fold_of = vec![0usize; samples.len()];
-    let mut next_in_class: BTreeMap<PatternClass, usize> = BTreeMap::new();
+    let mut by_class: BTreeMap<PatternClass, Vec<usize>> = BTreeMap::new();
     for (i, s) in samples.iter().enumerate() {
-        let n = next_in_class.entry(s.label).or_default();
-        fold_of[i] = *n % folds;
-        *n += 1;
+        by_class.entry(s.label).or_default().push(i);
+    }
+    let mut fold_of = vec![0usize; samples.len()];
+    let mut rng = split.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    for members in by_class.values_mut() {
+        if split > 0 {
+            // Fisher–Yates with xorshift.
+            for k in (1..members.len()).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                members.swap(k, (rng % (k as u64 + 1)) as usize);
+            }
+        }
+        for (n, &i) in members.iter().enumerate() {
+            fold_of[i] = n % folds;
+        }
     }
     let mut predicted = vec![PatternClass::A; samples.len()];
     let results: Vec<Vec<(usize, PatternClass)>> = (0..folds)
@@ -310,7 +417,7 @@ fn cross_validate(
             let models: Vec<Model> = (1..=seeds as u64)
                 .map(|seed| {
                     let options = TrainOptions {
-                        seed,
+                        seed: seed + 1000 * split,
                         ..train_options.clone()
                     };
                     Model::train(&train, &options)
@@ -338,6 +445,27 @@ fn cross_validate(
         predicted[i] = class;
     }
     predicted
+}
+
+/// Overall accuracy and mean per-class recall.
+fn scores_of(truth: &[PatternClass], predicted: &[PatternClass]) -> (f64, f64) {
+    let mut matrix = [[0usize; 5]; 5];
+    for (t, p) in truth.iter().zip(predicted) {
+        matrix[t.index()][p.index()] += 1;
+    }
+    let correct: usize = (0..5).map(|k| matrix[k][k]).sum();
+    let recall: f64 = (0..5)
+        .map(|k| {
+            let n: usize = matrix[k].iter().sum();
+            if n == 0 {
+                0.0
+            } else {
+                matrix[k][k] as f64 / n as f64
+            }
+        })
+        .sum::<f64>()
+        / 5.0;
+    (correct as f64 / truth.len().max(1) as f64, recall)
 }
 
 fn report(title: &str, truth: &[PatternClass], predicted: &[PatternClass]) {
@@ -379,13 +507,13 @@ fn report(title: &str, truth: &[PatternClass], predicted: &[PatternClass]) {
     println!();
 }
 
-/// Analysed prints on disk, so that feature and learner experiments need
-/// not analyse the 899 prints again. Little-endian, no versioning: a cache
-/// is thrown away with the build that wrote it.
+/// Block tensors and foregrounds on disk, so that feature and learner
+/// experiments need not decode and analyse the 899 prints again.
+/// Little-endian, no versioning: a cache is thrown away with the build
+/// that wrote it.
 mod cache {
     use super::*;
     use std::io::{Read, Write};
-    use vantay_print::singular::{Core, Delta};
 
     pub fn write(path: &Path, samples: &[Sample]) {
         let mut out = Vec::new();
@@ -394,22 +522,12 @@ mod cache {
             put(&mut out, s.file.len() as u32);
             out.extend(s.file.as_bytes());
             out.push(s.label.index() as u8);
-            out.push(s.by_rules.index() as u8);
-            put(&mut out, s.points.whorl_centres as u32);
-            put(&mut out, s.points.cores.len() as u32);
-            for c in &s.points.cores {
-                floats(&mut out, &[c.x, c.y, c.angle_deg]);
-            }
-            put(&mut out, s.points.deltas.len() as u32);
-            for d in &s.points.deltas {
-                floats(&mut out, &[d.x, d.y]);
-            }
-            put(&mut out, s.field.block as u32);
+            put(&mut out, s.tensors.block as u32);
             put(&mut out, s.mask.cols as u32);
             put(&mut out, s.mask.rows as u32);
-            floats(&mut out, &s.field.cos2.data);
-            floats(&mut out, &s.field.sin2.data);
-            floats(&mut out, &s.field.coherence.data);
+            floats(&mut out, &s.tensors.vx.data);
+            floats(&mut out, &s.tensors.vy.data);
+            floats(&mut out, &s.tensors.energy.data);
             out.extend(&s.mask.data);
         }
         std::fs::File::create(path)
@@ -433,34 +551,16 @@ mod cache {
         let file = String::from_utf8(bytes[*at..*at + len].to_vec()).expect("name");
         *at += len;
         let label = PatternClass::ALL[bytes[*at] as usize];
-        let by_rules = PatternClass::ALL[bytes[*at + 1] as usize];
-        *at += 2;
-        let whorl_centres = take(bytes, at) as usize;
-        let cores = (0..take(bytes, at))
-            .map(|_| {
-                let v = take_floats(bytes, at, 3);
-                Core {
-                    x: v[0],
-                    y: v[1],
-                    angle_deg: v[2],
-                }
-            })
-            .collect();
-        let deltas = (0..take(bytes, at))
-            .map(|_| {
-                let v = take_floats(bytes, at, 2);
-                Delta { x: v[0], y: v[1] }
-            })
-            .collect();
+        *at += 1;
         let block = take(bytes, at) as usize;
         let cols = take(bytes, at) as usize;
         let rows = take(bytes, at) as usize;
         let grid = |data: Vec<f32>| Grid { cols, rows, data };
-        let field = OrientationField {
+        let tensors = BlockTensors {
             block,
-            cos2: grid(take_floats(bytes, at, cols * rows)),
-            sin2: grid(take_floats(bytes, at, cols * rows)),
-            coherence: grid(take_floats(bytes, at, cols * rows)),
+            vx: grid(take_floats(bytes, at, cols * rows)),
+            vy: grid(take_floats(bytes, at, cols * rows)),
+            energy: grid(take_floats(bytes, at, cols * rows)),
         };
         let mask = Grid {
             cols,
@@ -471,14 +571,9 @@ mod cache {
         Sample {
             file,
             label,
-            by_rules,
-            points: SingularPoints {
-                cores,
-                deltas,
-                whorl_centres,
-            },
-            field,
+            tensors,
             mask,
+            by_rules: PatternClass::A,
             features: Vec::new(),
         }
     }

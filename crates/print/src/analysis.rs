@@ -5,15 +5,15 @@ use std::time::Instant;
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{self, PatternClass, Subtype};
+use crate::classify::{self, FeatureSet, PatternClass, Subtype};
 use crate::grid::Grid;
 use crate::model::{self, Model};
 use crate::normalize::{self, BlockStats};
 use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
 use crate::params::Params;
 use crate::quality::{self, Quality};
-use crate::singular::{self, SingularPoints};
-use crate::{frequency, mask, ridge_count};
+use crate::singular::SingularPoints;
+use crate::{frequency, mask, pattern, ridge_count};
 
 /// A core in the output, pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,9 +115,11 @@ pub struct Extractor {
     tensors: BlockTensors,
     mask: Grid<u8>,
     scratch: SmoothScratch,
-    field: OrientationField,
-    coarse: OrientationField,
+    /// The orientation field at every scale: ridge directions first, then
+    /// the field of the singular points (see [`pattern::evidence`]).
+    fields: Vec<OrientationField>,
     periods: Grid<f32>,
+    features: FeatureSet,
 }
 
 impl Default for Extractor {
@@ -140,10 +142,23 @@ impl Extractor {
             tensors: BlockTensors::default(),
             mask: Grid::default(),
             scratch: SmoothScratch::default(),
-            field: OrientationField::default(),
-            coarse: OrientationField::default(),
+            fields: Vec::new(),
             periods: Grid::default(),
+            features: FeatureSet::shipped(),
         }
+    }
+
+    /// The same extractor reading the features of `set` (for evaluating
+    /// other feature sets; the model must have been trained on that set).
+    pub fn with_features(mut self, set: FeatureSet) -> Self {
+        self.features = set;
+        self
+    }
+
+    /// The block tensors and foreground of the last print analysed (what
+    /// [`pattern::evidence`] starts from).
+    pub fn tensors_and_mask(&self) -> (&BlockTensors, &Grid<u8>) {
+        (&self.tensors, &self.mask)
     }
 
     /// Analyses one print scanned at `ppi` pixels per inch.
@@ -152,41 +167,28 @@ impl Extractor {
         normalize::compute(image, p.block, &mut self.stats);
         orientation::block_tensors(image, p.block, &mut self.tensors);
         mask::compute(&self.tensors, &p, &mut self.mask);
-        orientation::smooth(
+        let evidence = pattern::evidence(
             &self.tensors,
             &self.mask,
-            p.smooth_radius,
+            &p,
+            &self.features,
             &mut self.scratch,
-            &mut self.field,
+            &mut self.fields,
         );
-        frequency::compute(image, &self.field, &self.mask, &p, &mut self.periods);
-        orientation::smooth(
-            &self.tensors,
-            &self.mask,
-            p.singular_smooth_radius,
-            &mut self.scratch,
-            &mut self.coarse,
-        );
-        let inner = mask::shrink(&self.mask, p.singular_margin);
-        let mut points = singular::detect(&self.coarse, &inner, &self.field.coherence, &p);
-        singular::refine(
-            &mut points,
-            &self.field,
-            &self.mask,
-            p.singular_refine_reach,
-        );
-        let features = classify::features(&points, &self.coarse, &self.mask);
-        let class = classify::classify(&features, &points, &self.coarse, self.model.as_ref());
-        let ridge_counts = ridge_count::count_all(image, &self.field, &points, class.class, &p);
-        let quality = quality::compute(&self.field, &self.stats, &self.periods, &self.mask);
+        let (field, coarse) = (&self.fields[0], &self.fields[1]);
+        frequency::compute(image, field, &self.mask, &p, &mut self.periods);
+        let pattern::Evidence { points, features } = evidence;
+        let class = classify::classify(&features, &points, coarse, self.model.as_ref());
+        let ridge_counts = ridge_count::count_all(image, field, &points, class.class, &p);
+        let quality = quality::compute(field, &self.stats, &self.periods, &self.mask);
         let details = Details {
             mask: self.mask.clone(),
-            orientation: self.field.clone(),
+            orientation: field.clone(),
             ridge_period: frequency::median_period(&self.periods),
             quality,
             features,
             singular: points.clone(),
-            singular_field: self.coarse.clone(),
+            singular_field: coarse.clone(),
         };
         assemble(image, ppi, &points, class, ridge_counts, details)
     }

@@ -170,8 +170,63 @@ pub const fn feature_len(grids: &[GridLayout]) -> usize {
     n
 }
 
+/// Which evidence goes into a feature vector, beside the singular-point
+/// geometry that is always there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureSet {
+    /// Orientation grids.
+    pub grids: Vec<GridLayout>,
+    /// Singular points at every scale of [`crate::singular::SCALES`], voted
+    /// deltas and the turning round the core ([`crate::singular::multiscale_features`]).
+    pub multiscale: bool,
+    /// Pseudo-ridges traced round the core ([`crate::flow::features`]).
+    pub flow: bool,
+}
+
+impl FeatureSet {
+    /// The evidence of the shipped model.
+    pub fn shipped() -> FeatureSet {
+        FeatureSet {
+            grids: SHIPPED_GRIDS.to_vec(),
+            multiscale: SHIPPED_MULTISCALE,
+            flow: SHIPPED_FLOW,
+        }
+    }
+
+    /// Length of a feature vector of this set.
+    pub fn len(&self) -> usize {
+        feature_len(&self.grids)
+            + if self.multiscale {
+                crate::singular::MULTISCALE_FEATURES
+            } else {
+                0
+            }
+            + if self.flow { crate::flow::FEATURES } else { 0 }
+    }
+
+    /// Whether the set has no features (never: the point features are always in).
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Whether the shipped model reads the multi-scale singular points.
+pub const SHIPPED_MULTISCALE: bool = false;
+/// Whether the shipped model reads the traced pseudo-ridges.
+pub const SHIPPED_FLOW: bool = true;
+
 /// Length of the shipped feature vector.
-pub const FEATURES: usize = feature_len(SHIPPED_GRIDS);
+pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
+    + if SHIPPED_MULTISCALE {
+        crate::singular::MULTISCALE_FEATURES
+    } else {
+        0
+    }
+    + if SHIPPED_FLOW {
+        crate::flow::FEATURES
+    } else {
+        0
+    };
 
 /// Classifies a print from its [`features`] (with a model) or its singular
 /// points (without).
@@ -343,7 +398,7 @@ fn nearest_delta(core: &Core, points: &SingularPoints) -> Option<(f32, f32)> {
 }
 
 /// The centre of the foreground, in blocks (the grid's centre when empty).
-fn centroid(mask: &Grid<u8>) -> (f32, f32) {
+pub fn centroid(mask: &Grid<u8>) -> (f32, f32) {
     let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
     for r in 0..mask.rows {
         for c in 0..mask.cols {

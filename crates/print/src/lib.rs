@@ -30,6 +30,7 @@
 mod analysis;
 pub mod batch;
 pub mod classify;
+pub mod flow;
 pub mod frequency;
 pub mod grid;
 pub mod input;
@@ -39,6 +40,7 @@ pub mod normalize;
 pub mod orientation;
 pub mod overlay;
 pub mod params;
+pub mod pattern;
 pub mod quality;
 pub mod ridge_count;
 pub mod singular;

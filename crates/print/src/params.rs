@@ -43,8 +43,13 @@ impl Default for Params {
             block: 8,
             smooth_radius: 2,
             singular_smooth_radius: 3,
-            mask_energy_share: 0.12,
-            mask_min_coherence: 0.05,
+            // 29 Nov: 0.12 and 0.05 before. Over-inked (dark) and pale
+            // parts of a rolled print have weak gradients but ridges that
+            // still agree on a direction; the old energy share cut them out,
+            // and with them a whorl's upper circuits or a delta. Coherence
+            // now carries the decision (see docs/benchmarks/print.md).
+            mask_energy_share: 0.03,
+            mask_min_coherence: 0.15,
             singular_margin: 1,
             singular_merge_px: 24.0,
             singular_pair_px: 40.0,

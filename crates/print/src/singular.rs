@@ -314,3 +314,132 @@ fn core_direction(field: &OrientationField, x: f32, y: f32) -> f32 {
         deg
     }
 }
+
+/// Smoothing radii (blocks) of the multi-scale vote: the same print read
+/// through lighter and stronger smoothing. A true singular point persists
+/// across scales; a crease or a smudge makes points at one scale only, and
+/// a delta near the edge of the rolled area survives only the lighter ones.
+pub const SCALES: [usize; 4] = [2, 3, 4, 5];
+/// Circle radii (blocks) of [`ring_turning`].
+pub const TURNING_RADII: [f32; 4] = [3.0, 5.0, 8.0, 11.0];
+/// Number of features of [`multiscale_features`].
+pub const MULTISCALE_FEATURES: usize = 3 * SCALES.len() + 5 + 2 * TURNING_RADII.len();
+
+/// Features of the singular points found at every scale of [`SCALES`]
+/// (`fields`, one per scale, with the mask trimmed for detection `inner`
+/// and the raw foreground `mask`): per scale the numbers of cores, whorl
+/// centres and deltas; the number of deltas found at two scales or more
+/// (voted), of them left and right of `anchor`, the lowest voted delta's
+/// depth below the anchor, the deltas found on the lightest scale right up
+/// to the foreground's edge; and [`ring_turning`] around `anchor` on the
+/// strongest scale.
+pub fn multiscale_features(
+    fields: &[OrientationField],
+    inner: &Grid<u8>,
+    mask: &Grid<u8>,
+    support: &Grid<f32>,
+    params: &Params,
+    anchor: (f32, f32),
+) -> Vec<f32> {
+    let mut out = Vec::with_capacity(MULTISCALE_FEATURES);
+    let mut all_deltas: Vec<(usize, Delta)> = Vec::new();
+    for (s, field) in fields.iter().enumerate() {
+        let points = detect(field, inner, support, params);
+        let cores = points.cores.len() - points.whorl_centres;
+        out.extend([
+            (cores as f32).min(3.0),
+            (points.whorl_centres as f32).min(2.0),
+            (points.deltas.len() as f32).min(3.0),
+        ]);
+        all_deltas.extend(points.deltas.iter().map(|d| (s, *d)));
+    }
+    let vote_px = 2.0 * params.singular_merge_px;
+    let mut voted: Vec<Delta> = Vec::new();
+    for (s, d) in &all_deltas {
+        let scales = all_deltas
+            .iter()
+            .filter(|(t, e)| t != s && (e.x - d.x).hypot(e.y - d.y) < vote_px)
+            .count();
+        if scales >= 1
+            && voted
+                .iter()
+                .all(|v| (v.x - d.x).hypot(v.y - d.y) >= vote_px)
+        {
+            voted.push(*d);
+        }
+    }
+    let b = fields.first().map_or(8.0, |f| f.block as f32);
+    let (ax, ay) = (anchor.0 * b, anchor.1 * b);
+    let left = voted.iter().filter(|d| d.x < ax).count() as f32;
+    let right = voted.len() as f32 - left;
+    let lowest = voted
+        .iter()
+        .map(|d| (d.y - ay) / 100.0)
+        .fold(0.0f32, f32::max);
+    // Up to the edge: no margin and no support test, lightest scale only.
+    let edge = match fields.first() {
+        Some(field) => {
+            let loose = Params {
+                singular_min_support: 0.0,
+                ..params.clone()
+            };
+            detect(field, mask, support, &loose).deltas.len() as f32
+        }
+        None => 0.0,
+    };
+    out.extend([
+        (voted.len() as f32).min(3.0),
+        left.min(2.0),
+        right.min(2.0),
+        lowest.min(4.0),
+        edge.min(4.0),
+    ]);
+    if let Some(field) = fields.last() {
+        for radius in TURNING_RADII {
+            let (turn, share) = ring_turning(field, mask, anchor, radius);
+            out.extend([turn, share]);
+        }
+    }
+    out
+}
+
+/// How far the ridge direction turns, in half turns, walking round the
+/// circle of `radius` blocks about `centre` (block units) over the arcs that
+/// lie on the finger, and the share of the circle that does. Over a whole
+/// circle this is the Poincaré index of everything inside, read without
+/// rounding: about 1 round a loop's core, 2 round a whorl's centre, 0 once
+/// the circle takes in the deltas too.
+pub fn ring_turning(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    centre: (f32, f32),
+    radius: f32,
+) -> (f32, f32) {
+    let steps = ((2.0 * PI * radius) as usize).max(16);
+    let point = |k: usize| {
+        let phi = k as f32 * 2.0 * PI / steps as f32;
+        (centre.0 + radius * phi.cos(), centre.1 + radius * phi.sin())
+    };
+    let on = |p: (f32, f32)| {
+        p.0 >= 0.0
+            && p.1 >= 0.0
+            && (p.0 as usize) < mask.cols
+            && (p.1 as usize) < mask.rows
+            && mask.get(p.0 as usize, p.1 as usize) != 0
+    };
+    let angle = |p: (f32, f32)| {
+        crate::orientation::ridge_angle(
+            field.cos2.sample(p.0 - 0.5, p.1 - 0.5),
+            field.sin2.sample(p.0 - 0.5, p.1 - 0.5),
+        )
+    };
+    let (mut total, mut inside) = (0.0, 0usize);
+    for k in 0..steps {
+        let (a, b) = (point(k), point(k + 1));
+        if on(a) && on(b) {
+            total += wrap_half_turn(angle(b) - angle(a));
+            inside += 1;
+        }
+    }
+    (total / PI, inside as f32 / steps as f32)
+}

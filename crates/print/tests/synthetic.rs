@@ -194,17 +194,52 @@ fn polar_features_see_whorls_circle_more_than_loops() {
 }
 
 #[test]
-fn shipped_features_are_the_shipped_grids() {
-    use vantay_print::classify;
+fn shipped_features_are_the_shipped_grids_then_the_traced_flow() {
+    use vantay_print::{classify, flow};
     for (_, _, _, analysis) in cases() {
         let d = &analysis.details;
         assert_eq!(d.features.len(), classify::FEATURES);
-        let again = classify::features_with(
+        let grids = classify::features_with(
             &d.singular,
             &d.singular_field,
             &d.mask,
             classify::SHIPPED_GRIDS,
         );
-        assert_eq!(d.features, again);
+        assert_eq!(d.features[..grids.len()], grids[..]);
+        const { assert!(classify::SHIPPED_FLOW && !classify::SHIPPED_MULTISCALE) };
+        let b = d.orientation.block as f32;
+        let anchor = d
+            .singular
+            .cores
+            .first()
+            .map(|c| (c.x / b, c.y / b))
+            .unwrap_or_else(|| classify::centroid(&d.mask));
+        assert_eq!(
+            d.features[grids.len()..],
+            flow::features(&d.orientation, &d.mask, anchor)[..]
+        );
     }
+}
+
+/// Share of the pseudo-ridges round the core that circle (|turning| ≥ 1.6π).
+#[test]
+fn traced_ridges_circle_round_whorls_and_recurve_in_loops() {
+    let n = vantay_print::classify::feature_len(vantay_print::classify::SHIPPED_GRIDS);
+    let (circling, recurving) = (n, n + 1);
+    let mean = |classes: &[PatternClass], k: usize| {
+        let v: Vec<f32> = of_class(classes).map(|c| c.3.details.features[k]).collect();
+        v.iter().sum::<f32>() / v.len() as f32
+    };
+    let (w, l) = (
+        mean(&[PatternClass::W], circling),
+        mean(&[PatternClass::L, PatternClass::R], circling),
+    );
+    println!("share of circling lines near the core: whorls {w:.2}, loops {l:.2}");
+    assert!(w > 0.3 && l < 0.1, "whorls {w:.2}, loops {l:.2}");
+    let (l, a) = (
+        mean(&[PatternClass::L, PatternClass::R], recurving),
+        mean(&[PatternClass::A], recurving),
+    );
+    println!("share of recurving lines near the core: loops {l:.2}, plain arches {a:.2}");
+    assert!(l > a + 0.3, "loops {l:.2}, arches {a:.2}");
 }

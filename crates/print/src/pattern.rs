@@ -1,0 +1,67 @@
+//! From block tensors and foreground to the class evidence: the orientation
+//! field at every scale, the singular points, and the feature vector the
+//! class model reads. One function, so that the engine and the evaluation
+//! (which caches the tensors of the labelled prints) compute exactly the same.
+
+use crate::classify::{self, FeatureSet};
+use crate::grid::Grid;
+use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
+use crate::params::Params;
+use crate::singular::{self, SingularPoints};
+use crate::{flow, mask};
+
+/// The singular points and feature vector of one print.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Evidence {
+    /// Singular points (found on the strongly smoothed field, placed on the light one).
+    pub points: SingularPoints,
+    /// Feature vector for the class model.
+    pub features: Vec<f32>,
+}
+
+/// Smooths `tensors` at every radius of [`singular::SCALES`] into `fields`
+/// (`fields[0]` is the ridge-direction field, radius `params.smooth_radius`;
+/// `fields[1]` the field of the singular points, `params.singular_smooth_radius`),
+/// finds the singular points and computes the features of `set`.
+pub fn evidence(
+    tensors: &BlockTensors,
+    mask: &Grid<u8>,
+    params: &Params,
+    set: &FeatureSet,
+    scratch: &mut SmoothScratch,
+    fields: &mut Vec<OrientationField>,
+) -> Evidence {
+    let mut radii = singular::SCALES;
+    radii[0] = params.smooth_radius;
+    radii[1] = params.singular_smooth_radius;
+    let wanted = if set.multiscale { radii.len() } else { 2 };
+    fields.resize_with(wanted.max(fields.len()), OrientationField::default);
+    for (field, &radius) in fields.iter_mut().zip(&radii).take(wanted) {
+        orientation::smooth(tensors, mask, radius, scratch, field);
+    }
+    let (fine, coarse) = (&fields[0], &fields[1]);
+    let inner = mask::shrink(mask, params.singular_margin);
+    let mut points = singular::detect(coarse, &inner, &fine.coherence, params);
+    singular::refine(&mut points, fine, mask, params.singular_refine_reach);
+    let mut features = classify::features_with(&points, coarse, mask, &set.grids);
+    let b = coarse.block as f32;
+    let anchor = points
+        .cores
+        .first()
+        .map(|c| (c.x / b, c.y / b))
+        .unwrap_or_else(|| classify::centroid(mask));
+    if set.multiscale {
+        features.extend(singular::multiscale_features(
+            &fields[..wanted],
+            &inner,
+            mask,
+            &fine.coherence,
+            params,
+            anchor,
+        ));
+    }
+    if set.flow {
+        features.extend(flow::features(fine, mask, anchor));
+    }
+    Evidence { points, features }
+}

@@ -26,6 +26,7 @@
 //! | phone and name look-ups | [`normalize_phone`], [`normalize_name`], [`lookup_token`] |
 //! | centre signing key, exchange identity | [`CentreKeys`], [`PublicIdentity`], [`Fingerprint`] |
 //! | packages to and from the analysis centre | [`seal_package`], [`open_package`] ([`package`] explains the design) |
+//! | HTTPS requests signed by the caller's pinned key | [`request::RequestAuth`] |
 //!
 //! # Example
 //!
@@ -55,6 +56,7 @@ mod keyfile;
 mod keyring;
 mod keys;
 pub mod package;
+pub mod request;
 mod seal;
 mod shares;
 mod tokens;

@@ -77,8 +77,9 @@ impl CaseState {
             Registered => &[Captured],
             Captured => &[Captured, Sealed],
             Sealed => &[Dispatched],
-            // An analysis centre may ask for fingers to be rescanned.
-            Dispatched => &[Analysed, Captured],
+            // An analysis centre may ask for fingers to be rescanned; a
+            // package that expired unanswered is replaced by a new one.
+            Dispatched => &[Analysed, Captured, Dispatched],
             Analysed => &[Reviewed],
             Reviewed => &[Scheduled],
             // An appointment may be moved: re-scheduling stays `Scheduled`.

@@ -170,6 +170,14 @@ impl Centre {
 
     /// Opens the centre at `data_dir` with the master key.
     pub async fn unlock(store: Store, master: &MasterKey) -> Result<Centre, StoreError> {
+        if store.meta("origin").await?.is_none() {
+            return Err(StoreError::NotInitialised);
+        }
+        // Every statement is `IF NOT EXISTS`: a centre made by an older
+        // version gains the tables added since.
+        sqlx::raw_sql(&store.db.schema())
+            .execute(&store.db.pool)
+            .await?;
         let rows = sqlx::query(
             "SELECT domain, version, wrapped FROM domain_keys ORDER BY domain, version",
         )
@@ -208,7 +216,12 @@ impl Centre {
         &self.store
     }
 
-    /// The centre's public identity line (X25519 recipient and Ed25519 key).
+    /// The centre's public identity (X25519 recipient and Ed25519 key).
+    pub fn public_identity(&self) -> vantay_vault::PublicIdentity {
+        self.identity.public()
+    }
+
+    /// This centre's public identity line (`vantay identity`).
     pub fn identity_line(&self) -> String {
         self.identity.public().to_line()
     }

@@ -239,6 +239,17 @@ CREATE TABLE IF NOT EXISTS results (
     ciphertext BYTES NOT NULL,
     received_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    package_id TEXT PRIMARY KEY REFERENCES packages (id),
+    case_id TEXT NOT NULL,
+    sealed BYTES NOT NULL,
+    fetched_at TEXT
+);
+CREATE TABLE IF NOT EXISTS request_nonces (
+    nonce TEXT PRIMARY KEY,
+    caller TEXT NOT NULL,
+    seen_at TEXT NOT NULL
+);
 "#;
 
 #[cfg(test)]

@@ -87,6 +87,13 @@ impl Centre {
                 .parse()
                 .map_err(|_| StoreError::Corrupt("case id".into()))?;
             let case_id = case.to_string();
+            // A package still waiting to be pulled is encrypted to the
+            // partner, not under the customer's key: shredding the key
+            // would not reach it, so it goes.
+            sqlx::query("DELETE FROM outbox WHERE case_id = $1")
+                .bind(&case_id)
+                .execute(&mut *tx.tx)
+                .await?;
             for (table, name_of) in [
                 ("prints", print_name as RowName),
                 ("reports", report_name),

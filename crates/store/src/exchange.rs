@@ -47,6 +47,16 @@ pub enum ExchangeError {
     /// The store failed underneath.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The case's package is still open: it cannot be sent twice.
+    #[error("case {case} was already sent in package {package}, open until {expires}; wait for its result, or send it again once it has expired")]
+    StillOpen {
+        /// The case.
+        case: CaseId,
+        /// The open package.
+        package: String,
+        /// When it expires.
+        expires: String,
+    },
     /// No partner of that name is pinned.
     #[error("no partner named '{0}' is pinned: pin it with `vantay partner add NAME IDENTITY` after checking its fingerprint by phone")]
     NoPartner(String),
@@ -138,7 +148,7 @@ pub enum ExchangeError {
 
 impl ExchangeError {
     /// A short code for the ledger's `result.refused.<code>` event.
-    fn refusal_code(&self) -> &'static str {
+    pub fn refusal_code(&self) -> &'static str {
         match self {
             ExchangeError::Package(PackageError::BadSignature) => "bad-signature",
             ExchangeError::Package(PackageError::UnknownSender(_)) => "unknown-signer",
@@ -267,12 +277,27 @@ impl Centre {
 
     /// Step 3: seals the work package of a sealed case for `partner`; the
     /// case becomes `dispatched`.
+    /// The package is handed over as bytes (to write to a file);
+    /// [`Centre::dispatch_for_pull`] keeps it for the partner to pull.
     pub async fn dispatch(
         &self,
         actor: &Actor,
         case: CaseId,
         partner: &str,
         now: DateTime<Utc>,
+    ) -> Result<DispatchedPackage, ExchangeError> {
+        self.dispatch_with(actor, case, partner, now, false).await
+    }
+
+    /// Dispatches; with `wait_for_pull` the sealed package also goes into
+    /// the outbox, in the same transaction.
+    pub(crate) async fn dispatch_with(
+        &self,
+        actor: &Actor,
+        case: CaseId,
+        partner: &str,
+        now: DateTime<Utc>,
+        wait_for_pull: bool,
     ) -> Result<DispatchedPackage, ExchangeError> {
         let partner_row = self.partner(partner).await?;
         let recipient = PublicIdentity::parse(&partner_row.identity).map_err(|_| {
@@ -318,16 +343,18 @@ impl Centre {
             result_id: None,
         };
         let mut tx = self.begin(actor).await?;
+        let replaced = expire_unanswered(&mut tx, case, now).await?;
         let case_row = set_state(&mut tx, case, CaseState::Dispatched).await?;
         insert_package(&mut tx, &row).await?;
-        tx.record(
-            "case.dispatch",
-            format!("case/{case}"),
-            vec![
-                (case_row.name(), case_row.digest()),
-                (row.name(), row.digest()),
-            ],
-        );
+        if wait_for_pull {
+            crate::outbox::insert_waiting(&mut tx, header.id, case, &bytes).await?;
+        }
+        let mut digests = vec![
+            (case_row.name(), case_row.digest()),
+            (row.name(), row.digest()),
+        ];
+        digests.extend(replaced.iter().map(|old| (old.name(), old.digest())));
+        tx.record("case.dispatch", format!("case/{case}"), digests);
         self.commit(tx).await?;
         Ok(DispatchedPackage {
             id: header.id,
@@ -587,6 +614,41 @@ impl Centre {
     }
 }
 
+/// Before a case already `dispatched` is sent again: its open packages
+/// must all have expired unanswered. They are closed as `expired` (and
+/// withdrawn from the outbox), so a late result for them is refused.
+async fn expire_unanswered(
+    tx: &mut WriteTx<'_>,
+    case: CaseId,
+    now: DateTime<Utc>,
+) -> Result<Vec<PackageRow>, ExchangeError> {
+    let rows = sqlx::query("SELECT * FROM packages WHERE case_id = $1 AND state = 'open'")
+        .bind(case.to_string())
+        .fetch_all(&mut *tx.tx)
+        .await
+        .map_err(StoreError::from)?;
+    let mut expired = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut package = package_row(row)?;
+        if package.expires_at > stamp(now) {
+            return Err(ExchangeError::StillOpen {
+                case,
+                package: package.id.clone(),
+                expires: package.expires_at.clone(),
+            });
+        }
+        package.state = "expired".into();
+        update_package(tx, &package).await?;
+        sqlx::query("DELETE FROM outbox WHERE package_id = $1")
+            .bind(&package.id)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(StoreError::from)?;
+        expired.push(package);
+    }
+    Ok(expired)
+}
+
 /// The package must be open, the partner's, and not expired.
 fn check_answerable(
     package: &PackageRow,
@@ -599,6 +661,12 @@ fn check_answerable(
             package: id,
             expected: package.partner_fingerprint.clone(),
             signer,
+        });
+    }
+    if package.state == "expired" {
+        return Err(ExchangeError::PackageExpired {
+            package: id,
+            expires: package.expires_at.clone(),
         });
     }
     if package.state != "open" {
@@ -674,11 +742,11 @@ fn finger_list(fingers: impl Iterator<Item = Finger>) -> String {
     codes.iter().map(|f| f.code()).collect::<Vec<_>>().join(",")
 }
 
-fn stamp(at: DateTime<Utc>) -> String {
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn partner_of(row: &PartnerRow) -> Partner {
+pub(crate) fn partner_of(row: &PartnerRow) -> Partner {
     Partner {
         name: row.name.clone(),
         fingerprint: row.fingerprint.clone(),

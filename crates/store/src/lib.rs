@@ -18,12 +18,14 @@
 mod blobs;
 mod cases;
 mod centre;
+mod consent;
 mod db;
 mod erase;
 mod exchange;
 mod export;
 mod intake;
 mod journal;
+mod outbox;
 mod reports;
 mod rows;
 mod verify;
@@ -33,6 +35,7 @@ use std::path::{Path, PathBuf};
 pub use blobs::BlobName;
 pub use cases::{CaseSummary, CaseView, HistoryEntry, PrintSummary};
 pub use centre::{Centre, InitReport};
+pub use consent::ConsentWithdrawal;
 pub use db::{Backend, SQLITE_FILE};
 pub use erase::ErasureCertificate;
 pub use exchange::{
@@ -41,6 +44,7 @@ pub use exchange::{
 pub use export::CustomerExport;
 pub use intake::{CapturedImage, IntakeReceipt};
 pub use journal::LedgerPosition;
+pub use outbox::WaitingPackage;
 pub use reports::{ReportMaterial, StoredReport};
 pub use verify::VerifyReport;
 
@@ -101,6 +105,9 @@ pub enum StoreError {
     /// No such customer.
     #[error("no customer {0}")]
     NoCustomer(String),
+    /// The customer has no consent in force to withdraw.
+    #[error("customer {0} has no consent in force to withdraw (withdrawn already, or erased)")]
+    NoConsentInForce(String),
     /// No such case.
     #[error("no case {0}")]
     NoCase(String),

@@ -17,7 +17,7 @@ use crate::blobs::BlobName;
 use crate::cases::{case_row, print_row};
 use crate::centre::domain_key_entry;
 use crate::intake::load_customer_row;
-use crate::rows::{digest, ConsentRow, FieldRow, REMOVED};
+use crate::rows::{digest, FieldRow, REMOVED};
 use crate::{Store, StoreError};
 
 /// The outcome of [`Store::verify`].
@@ -190,16 +190,7 @@ impl Store {
             .fetch_all(&self.db.pool)
             .await?
         {
-            let row = ConsentRow {
-                id: row.try_get("id")?,
-                customer_id: row.try_get("customer_id")?,
-                analysis: row.try_get::<i64, _>("analysis")? != 0,
-                marketing: row.try_get::<i64, _>("marketing")? != 0,
-                text_version: row.try_get("text_version")?,
-                ciphertext: row.try_get("ciphertext")?,
-                recorded_at: row.try_get("recorded_at")?,
-                withdrawn_at: row.try_get("withdrawn_at")?,
-            };
+            let row = crate::consent::consent_of(&row)?;
             stored.push((row.name(), row.digest()));
         }
         for row in sqlx::query("SELECT * FROM cases")

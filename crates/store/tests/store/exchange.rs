@@ -19,6 +19,8 @@ on_both_engines!(
     refusals_are_explained_and_recorded,
     rescan_sends_the_case_back_to_capture,
     withdrawn_consent_stops_dispatch,
+    withdrawal_holds_back_a_package_waiting_to_be_pulled,
+    an_expired_package_is_replaced_and_its_late_result_refused,
 );
 
 struct Lab {
@@ -365,13 +367,22 @@ async fn withdrawn_consent_stops_dispatch(t: &TestCentre) {
         .await
         .unwrap_err();
     assert!(matches!(err, ExchangeError::NoPartner(_)), "{err}");
-    // No withdrawal API exists yet: play it on the row itself.
-    let pool = t.raw().await;
-    sqlx::query("UPDATE consents SET withdrawn_at = '2026-11-29T00:00:00.000Z'")
-        .execute(&pool)
+    let withdrawal = t
+        .centre
+        .withdraw_consent(
+            &Actor::cli(),
+            t.centre.store().case_summary(case).await.unwrap().customer,
+        )
         .await
         .unwrap();
-    pool.close().await;
+    assert!(withdrawal.packages_held_back.is_empty());
+    // Withdrawn once, there is nothing left to withdraw.
+    assert!(matches!(
+        t.centre
+            .withdraw_consent(&Actor::cli(), withdrawal.customer)
+            .await,
+        Err(vantay_store::StoreError::NoConsentInForce(_))
+    ));
     let err = t
         .centre
         .dispatch(&Actor::cli(), case, "lab", now())
@@ -385,4 +396,104 @@ async fn withdrawn_consent_stops_dispatch(t: &TestCentre) {
         t.centre.store().case_summary(case).await.unwrap().state,
         CaseState::Sealed
     );
+    assert!(t.problems().await.is_empty(), "{:?}", t.problems().await);
+}
+
+async fn withdrawal_holds_back_a_package_waiting_to_be_pulled(t: &TestCentre) {
+    if super::helpers::sd14_dir().is_none() {
+        return; // dispatch decodes real prints; the reason is printed
+    }
+    let lab = Lab::new("lab-1");
+    let case = sealed_case(t, &lab, &Person::marked(5)).await;
+    let package = t
+        .centre
+        .dispatch_for_pull(&Actor::cli(), case, "lab", now())
+        .await
+        .unwrap();
+    let lab_fingerprint = lab.keys.public().fingerprint();
+    let waiting = t
+        .centre
+        .waiting_packages(lab_fingerprint, now())
+        .await
+        .unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].id, package.id);
+    let customer = t.centre.store().case_summary(case).await.unwrap().customer;
+    let withdrawal = t
+        .centre
+        .withdraw_consent(&Actor::cli(), customer)
+        .await
+        .unwrap();
+    assert_eq!(withdrawal.packages_held_back, vec![package.id]);
+    assert!(withdrawal.packages_already_sent.is_empty());
+    assert!(t
+        .centre
+        .waiting_packages(lab_fingerprint, now())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        t.centre
+            .fetch_waiting_package(&Actor::cli(), lab_fingerprint, package.id, now())
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(t.problems().await.is_empty(), "{:?}", t.problems().await);
+}
+
+async fn an_expired_package_is_replaced_and_its_late_result_refused(t: &TestCentre) {
+    if super::helpers::sd14_dir().is_none() {
+        return; // dispatch decodes real prints; the reason is printed
+    }
+    let lab = Lab::new("lab-1");
+    let case = sealed_case(t, &lab, &Person::marked(6)).await;
+    let long_ago = now() - Duration::days(vantay_store::PACKAGE_VALIDITY_DAYS + 1);
+    let first = t
+        .centre
+        .dispatch_for_pull(&Actor::cli(), case, "lab", long_ago)
+        .await
+        .unwrap();
+    // While a package is open the case is not sent twice.
+    let fresh = t
+        .centre
+        .dispatch(&Actor::cli(), case, "lab", long_ago)
+        .await
+        .unwrap_err();
+    assert!(matches!(fresh, ExchangeError::StillOpen { .. }), "{fresh}");
+    // Once it expired unanswered, the case goes again in a new package.
+    let second = t
+        .centre
+        .dispatch(&Actor::cli(), case, "lab", now())
+        .await
+        .unwrap();
+    assert_ne!(first.id, second.id);
+    assert_eq!(
+        t.centre.store().case_summary(case).await.unwrap().state,
+        CaseState::Dispatched
+    );
+    let fingerprint = lab.keys.public().fingerprint();
+    assert!(t
+        .centre
+        .waiting_packages(fingerprint, long_ago)
+        .await
+        .unwrap()
+        .is_empty());
+    // A late answer to the first package is refused as expired, even if it
+    // claims to be made in time; the answer to the second is taken.
+    let (header, work) = lab.open(t, &first.bytes, long_ago);
+    let late = lab.answer(t, &header, &work.fingers(), long_ago);
+    let err = t
+        .centre
+        .import_result(&Actor::cli(), &late, long_ago)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::PackageExpired { .. }), "{err}");
+    let (header, work) = lab.open(t, &second.bytes, now());
+    let answer = lab.answer(t, &header, &work.fingers(), now());
+    t.centre
+        .import_result(&Actor::cli(), &answer, now())
+        .await
+        .unwrap();
+    assert!(t.problems().await.is_empty(), "{:?}", t.problems().await);
 }

@@ -191,11 +191,12 @@ impl AnalysisCentre {
         let header = PackageHeader::result_for(&work, now, Duration::days(RESULT_VALIDITY_DAYS));
         let bytes = seal_package(&header, &result.to_bytes(), &self.identity, &recipient)?;
         let answered = sqlx::query(
-            "UPDATE packages SET state = 'answered', answered_at = $1, result_id = $2 \
-             WHERE id = $3 AND state = 'received'",
+            "UPDATE packages SET state = 'answered', answered_at = $1, result_id = $2, \
+             result_sealed = $3 WHERE id = $4 AND state = 'received'",
         )
         .bind(stamp(now))
         .bind(header.id.to_string())
+        .bind(&bytes)
         .bind(package.to_string())
         .execute(&self.db.pool)
         .await?;

@@ -101,6 +101,9 @@ impl AnalysisCentre {
         if meta(&db, "identity").await?.is_none() {
             return Err(AnalysisError::NotInitialised);
         }
+        // Every statement is `IF NOT EXISTS`: an installation made by an
+        // older version gains the tables added since.
+        sqlx::raw_sql(&db.schema()).execute(&db.pool).await?;
         let mut rows = Vec::new();
         for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")
             .fetch_all(&db.pool)

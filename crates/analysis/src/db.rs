@@ -110,7 +110,11 @@ CREATE TABLE IF NOT EXISTS packages (
     expires_at TEXT NOT NULL,
     state TEXT NOT NULL,
     answered_at TEXT,
-    result_id TEXT
+    result_id TEXT,
+    -- the sealed result (already encrypted to the centre), kept until it
+    -- is delivered over HTTPS or fetched as a file
+    result_sealed BYTES,
+    delivered_at TEXT
 );
 CREATE TABLE IF NOT EXISTS prints (
     package_id TEXT NOT NULL REFERENCES packages (id),

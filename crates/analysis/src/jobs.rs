@@ -58,6 +58,10 @@ struct Job {
     finger: Finger,
 }
 
+/// How long a job may stay `running` before its worker is presumed dead.
+/// The engine reads a print in well under a second; minutes mean a crash.
+pub const STALE_JOB: chrono::Duration = chrono::Duration::minutes(5);
+
 impl AnalysisCentre {
     /// Takes and runs queued jobs (of `package` only, when given) until none
     /// is left.
@@ -77,6 +81,20 @@ impl AnalysisCentre {
         Ok(report)
     }
 
+    /// Runs jobs as they arrive, looking for new ones every `idle` when
+    /// the queue is empty; returns only on a database error. For a server
+    /// that analyses what it receives while analysts work.
+    pub async fn work_continuously(
+        &self,
+        worker: &str,
+        idle: std::time::Duration,
+    ) -> Result<(), AnalysisError> {
+        loop {
+            self.work(worker, None).await?;
+            tokio::time::sleep(idle).await;
+        }
+    }
+
     async fn take_job(
         &self,
         worker: &str,
@@ -87,18 +105,24 @@ impl AnalysisCentre {
             Backend::Sqlite => "",
         };
         let only = if package.is_some() {
-            "AND package_id = $3"
+            "AND package_id = $4"
         } else {
             ""
         };
+        // A job still `running` long after it was taken belongs to a worker
+        // that died: it is taken again rather than left hanging.
         let sql = format!(
             "UPDATE jobs SET state = 'running', worker = $1, taken_at = $2 \
-             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' {only} ORDER BY id LIMIT 1 {lock}) \
+             WHERE id = (SELECT id FROM jobs \
+                         WHERE (state = 'queued' OR (state = 'running' AND taken_at < $3)) {only} \
+                         ORDER BY id LIMIT 1 {lock}) \
              RETURNING id, package_id, finger"
         );
+        let now = chrono::Utc::now();
         let mut query = sqlx::query(&sql)
             .bind(worker)
-            .bind(stamp(chrono::Utc::now()));
+            .bind(stamp(now))
+            .bind(stamp(now - STALE_JOB));
         if let Some(package) = package {
             query = query.bind(package.to_string());
         }

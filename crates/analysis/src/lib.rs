@@ -24,6 +24,7 @@ mod analysts;
 mod answer;
 mod centre;
 mod db;
+mod delivery;
 pub mod engine;
 mod jobs;
 mod receive;
@@ -35,7 +36,8 @@ pub use analysts::{
 pub use answer::AnswerSummary;
 pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};
-pub use jobs::{JobCounts, WorkReport};
+pub use delivery::PendingResult;
+pub use jobs::{JobCounts, WorkReport, STALE_JOB};
 pub use receive::{PackageSummary, Received};
 
 use uuid::Uuid;
@@ -84,6 +86,9 @@ pub enum AnalysisError {
     /// Some fingers are still being analysed.
     #[error("the engine has not finished fingers {}: run `vantay analysis-center work`, or answer with --auto", codes(.0))]
     NotReady(Vec<Finger>),
+    /// The package has no result yet.
+    #[error("package {0} is not answered yet: review its fingers and answer it first")]
+    NotAnswered(Uuid),
     /// Some fingers were not reviewed and `--auto` was not given.
     #[error("fingers {} are not reviewed yet: review them, or answer with --auto to accept the engine's readings", codes(.0))]
     NotReviewed(Vec<Finger>),

@@ -363,3 +363,45 @@ async fn workers_share_the_queue(w: World) {
         (0, 0, 20)
     );
 }
+
+/// A job left `running` by a worker that died is taken again after
+/// `STALE_JOB`; one taken a moment ago by a live worker is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_of_a_dead_worker_are_taken_again() {
+    let Some(w) = world().await else { return };
+    let case = w.sealed_case(51).await;
+    w.lab
+        .receive(&w.dispatch(case).await, Utc::now())
+        .await
+        .unwrap();
+    let url = format!(
+        "sqlite://{}",
+        w.dir
+            .join("lab")
+            .join(vantay_analysis::SQLITE_FILE)
+            .display()
+    );
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let stamp = |at: chrono::DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let long_ago = Utc::now() - vantay_analysis::STALE_JOB - chrono::Duration::minutes(1);
+    for (finger, taken_at) in [("R1", long_ago), ("R2", Utc::now())] {
+        sqlx::query(
+            "UPDATE jobs SET state = 'running', worker = 'gone', taken_at = $1 WHERE finger = $2",
+        )
+        .bind(stamp(taken_at))
+        .bind(finger)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    let report = w.lab.work("survivor", None).await.unwrap();
+    assert_eq!(
+        report.done + report.failed,
+        9,
+        "8 queued jobs and the dead worker's one"
+    );
+    let counts = w.lab.job_counts(None).await.unwrap();
+    assert_eq!((counts.queued, counts.running), (0, 1));
+}

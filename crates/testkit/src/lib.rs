@@ -1,0 +1,126 @@
+//! Fixtures for integration tests that need both installations.
+//!
+//! [`World::new`] makes a centre and an analysis centre in a temporary
+//! directory, each with a fresh master key, pinned to each other;
+//! [`World::sealed_case`] takes a customer's ten SD14 prints in and seals
+//! the case, ready to dispatch. Tests skip (returning `None`, with a
+//! printed reason) where `../shared/data` is absent; CI always has it.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Utc;
+use vantay_analysis::AnalysisCentre;
+use vantay_domain::{CaptureManifest, CaseId, Finger};
+use vantay_store::{Actor, CapturedImage, Centre};
+use vantay_vault::{MasterKey, PublicIdentity};
+
+/// The name the centre pins the analysis centre under.
+pub const LAB: &str = "lab";
+/// The name the analysis centre pins the centre under.
+pub const CENTRE: &str = "hanoi";
+
+/// The SD14 development prints, or `None` (with the reason printed).
+pub fn sd14() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent (CI has it)", dir.display());
+        None
+    }
+}
+
+/// A centre and an analysis centre that have pinned each other.
+pub struct World {
+    /// The temporary directory both live in (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// The centre (SQLite in `dir/centre`), shareable with a server.
+    pub centre: Arc<Centre>,
+    /// The analysis centre (SQLite in `dir/lab`), shareable with a server.
+    pub lab: Arc<AnalysisCentre>,
+    /// Where the SD14 prints are.
+    pub prints: PathBuf,
+}
+
+impl World {
+    /// Both installations on SQLite files, or `None` without the test data.
+    pub async fn new() -> Option<World> {
+        let prints = sd14()?;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (centre, _) = Centre::init(
+            &dir.path().join("centre"),
+            None,
+            &MasterKey::generate(),
+            "centre-hanoi",
+            "admin",
+        )
+        .await
+        .expect("centre init");
+        let lab = AnalysisCentre::init(
+            &dir.path().join("lab"),
+            None,
+            &MasterKey::generate(),
+            "lab-1",
+        )
+        .await
+        .expect("analysis centre init");
+        let centre_id = PublicIdentity::parse(&centre.identity_line()).expect("identity line");
+        lab.add_partner(CENTRE, &centre_id)
+            .await
+            .expect("pin the centre");
+        centre
+            .add_partner(&Actor::cli(), LAB, &lab.public_identity())
+            .await
+            .expect("pin the lab");
+        Some(World {
+            dir,
+            centre: Arc::new(centre),
+            lab: Arc::new(lab),
+            prints,
+        })
+    }
+
+    /// A sealed case of one customer with ten SD14 prints, the first being
+    /// `s00243NN.wsq` with NN = `first` (1 to 91).
+    pub async fn sealed_case(&self, first: usize) -> CaseId {
+        let json = serde_json::json!({
+            "customer": { "full_name": "Lê Thị Mẫu", "date_of_birth": "1990-05-01", "sex": "F",
+                          "phone": "+84901112233" },
+            "consent": { "analysis": true, "marketing": false, "text_version": "2026-01",
+                         "signed_by": ["customer"], "signed_at": "2026-11-28T09:30:00+07:00" },
+            "prints": Finger::ALL.iter()
+                .map(|f| (f.code().to_owned(), serde_json::Value::from(format!("{f}.wsq"))))
+                .collect::<serde_json::Map<_, _>>(),
+            "device": { "model": "Test scanner", "dpi": 500 }
+        });
+        let capture = CaptureManifest::from_json(&json.to_string())
+            .expect("manifest parses")
+            .validate(Utc::now())
+            .expect("manifest is valid");
+        let images = Finger::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(i, finger)| CapturedImage {
+                finger,
+                bytes: std::fs::read(self.prints.join(format!("s00243{:02}.wsq", first + i)))
+                    .expect("an SD14 print"),
+                format: "wsq".into(),
+                width: 832,
+                height: 768,
+                ppi: 500,
+            })
+            .collect();
+        let receipt = self
+            .centre
+            .intake(&Actor::cli(), &capture, images)
+            .await
+            .expect("intake");
+        self.centre
+            .seal_case(&Actor::cli(), receipt.case)
+            .await
+            .expect("seal");
+        receipt.case
+    }
+}

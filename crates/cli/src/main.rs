@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod context;
 
-use commands::{analysis_center, exchange};
+use commands::{analysis_center, exchange, serve};
 use commands::{
     case, centre, customer, intake, print_analyze, print_convert, report, tables_check,
 };
@@ -51,9 +51,14 @@ enum Command {
     Export(customer::ExportArgs),
     /// Crypto-shred a customer; prints an erasure certificate.
     Erase(customer::EraseArgs),
+    /// A customer's consent: withdraw it.
+    #[command(subcommand)]
+    Consent(customer::ConsentCommand),
     /// Pin or list analysis centres (partners).
     #[command(subcommand)]
     Partner(exchange::PartnerCommand),
+    /// Serve the centre's HTTPS API (analysis centres pull packages, push results).
+    Serve(serve::ServeArgs),
     /// Write the encrypted, signed work package of a sealed case.
     Dispatch(exchange::DispatchArgs),
     /// Accept a signed result for an open package, once.
@@ -123,7 +128,9 @@ async fn run_async(location: &Location, command: Command) -> anyhow::Result<Exit
         Command::Verify(args) => centre::verify(location, args).await,
         Command::Export(args) => customer::export(location, args).await,
         Command::Erase(args) => customer::erase(location, args).await,
+        Command::Consent(command) => customer::consent(location, command).await,
         Command::Partner(command) => exchange::partner(location, command).await,
+        Command::Serve(args) => serve::serve_centre(location, args).await,
         Command::Dispatch(args) => exchange::dispatch(location, args).await,
         Command::ImportResult(args) => exchange::import_result(location, args).await,
         Command::AnalysisCenter(command) => analysis_center::run(location, command).await,

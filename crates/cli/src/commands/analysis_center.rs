@@ -3,15 +3,18 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use uuid::Uuid;
 use vantay_analysis::AnalysisCentre;
 use vantay_domain::Finger;
 use vantay_exchange::{FingerOutcome, PatternClass};
+use vantay_server::client::CentreConnection;
 use vantay_vault::MasterKey;
 
 use crate::commands::exchange::{print_pinned, write_new, PartnerCommand};
+use crate::commands::serve::{serve_until_interrupted, RemoteArgs, ServeArgs};
 use crate::context::Location;
 
 /// `vantay analysis-center …`.
@@ -50,15 +53,57 @@ pub enum AnalysisCommand {
     Answer {
         /// The package id, or its file.
         package: String,
-        /// Where to write the result.
+        /// Where to write the result. It is also kept (encrypted to the
+        /// centre) until `push` delivers it or `result` writes it again.
         #[arg(long, value_name = "FILE")]
-        out: PathBuf,
+        out: Option<PathBuf>,
         /// Accept the engine's readings for every finger nobody reviewed.
         #[arg(long)]
         auto: bool,
         /// Who signs off.
         #[arg(long, default_value = "analyst")]
         analyst: String,
+    },
+    /// Write the kept result of an answered package to a file.
+    Result {
+        /// The package id.
+        package: Uuid,
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Analysts' accounts for the web pages.
+    #[command(subcommand)]
+    Analyst(AnalystCommand),
+    /// Serve the analysts' web pages over HTTPS.
+    Serve(ServeArgs),
+    /// Fetch the packages a centre has waiting for us over HTTPS, and receive them.
+    Pull(RemoteArgs),
+    /// Deliver the answered results a centre does not hold yet over HTTPS.
+    Push(RemoteArgs),
+}
+
+/// `vantay analysis-center analyst …`.
+#[derive(clap::Subcommand)]
+pub enum AnalystCommand {
+    /// Create an account; prints a one-time password to change at first login.
+    Add {
+        /// The login name (lower-case letters, digits, '.', '-', '_').
+        username: String,
+        /// The name shown on pages and in results.
+        #[arg(long = "name")]
+        display_name: String,
+        /// The day they signed the confidentiality agreement (YYYY-MM-DD);
+        /// nobody gets an account without one.
+        #[arg(long, value_name = "DATE")]
+        agreement_signed: chrono::NaiveDate,
+    },
+    /// List the accounts.
+    List,
+    /// Give an analyst a new one-time password and end their sessions.
+    ResetPassword {
+        /// The login name.
+        username: String,
     },
 }
 
@@ -149,7 +194,47 @@ pub async fn run(location: &Location, command: AnalysisCommand) -> anyhow::Resul
             out,
             auto,
             analyst,
-        } => answer(&place, &package, &out, auto, &analyst).await?,
+        } => answer(&place, &package, out.as_deref(), auto, &analyst).await?,
+        AnalysisCommand::Result { package, out } => {
+            let sealed = place.open().await?.sealed_result(package).await?;
+            write_new(&out, &sealed)?;
+            println!("{}", serde_json::json!({ "package": package, "file": out }));
+        }
+        AnalysisCommand::Analyst(command) => analyst(&place, command).await?,
+        AnalysisCommand::Serve(args) => {
+            let lab = Arc::new(place.open().await?);
+            // The engine reads what arrives while analysts review.
+            let engine = Arc::clone(&lab);
+            tokio::spawn(async move {
+                let idle = std::time::Duration::from_secs(2);
+                if let Err(err) = engine.work_continuously("serve", idle).await {
+                    eprintln!("vantay: lỗi máy phân tích / engine error: {err}");
+                }
+            });
+            let router = vantay_server::analyst::router(lab);
+            serve_until_interrupted(
+                router,
+                &args,
+                &place.data,
+                "Trang cho chuyên viên phân tích / Analysts' pages",
+            )
+            .await?;
+        }
+        AnalysisCommand::Pull(remote) => {
+            let lab = place.open().await?;
+            let centre = connect(&lab, &remote).await?;
+            let report = vantay_server::client::pull(&lab, &centre).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        AnalysisCommand::Push(remote) => {
+            let lab = place.open().await?;
+            let centre = connect(&lab, &remote).await?;
+            let report = vantay_server::client::deliver(&lab, &centre).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            if !report.refused.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -268,14 +353,66 @@ async fn review(place: &Place, args: ReviewArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn analyst(place: &Place, command: AnalystCommand) -> anyhow::Result<()> {
+    let lab = place.open().await?;
+    let now = chrono::Utc::now();
+    match command {
+        AnalystCommand::Add {
+            username,
+            display_name,
+            agreement_signed,
+        } => {
+            let (analyst, password) = lab
+                .add_analyst(&username, &display_name, agreement_signed, now)
+                .await?;
+            println!("{}", serde_json::to_string(&analyst)?);
+            print_one_time_password(password.expose());
+        }
+        AnalystCommand::List => {
+            for analyst in lab.analysts().await? {
+                println!("{}", serde_json::to_string(&analyst)?);
+            }
+        }
+        AnalystCommand::ResetPassword { username } => {
+            let password = lab.reset_analyst_password(&username).await?;
+            print_one_time_password(password.expose());
+        }
+    }
+    Ok(())
+}
+
+fn print_one_time_password(password: &str) {
+    println!("Mật khẩu dùng một lần / One-time password: {password}");
+    eprintln!(
+        "Trao mật khẩu này trực tiếp; phải đổi khi đăng nhập lần đầu / Hand it over in person; it must be changed at first login."
+    );
+}
+
+/// A connection to the pinned centre named in `remote`.
+async fn connect(lab: &AnalysisCentre, remote: &RemoteArgs) -> anyhow::Result<CentreConnection> {
+    let partner = lab
+        .partners()
+        .await?
+        .into_iter()
+        .find(|p| p.name == remote.centre)
+        .with_context(|| {
+            format!(
+                "no centre named '{}' is pinned: pin it with `vantay analysis-center partner add`",
+                remote.centre
+            )
+        })?;
+    let fingerprint = partner.fingerprint.parse()?;
+    CentreConnection::new(&remote.url, &remote.ca_cert, fingerprint)
+}
+
 async fn answer(
     place: &Place,
     package: &str,
-    out: &Path,
+    out: Option<&Path>,
     auto: bool,
     analyst: &str,
 ) -> anyhow::Result<()> {
-    if out.exists() {
+    if let Some(out) = out.filter(|out| out.exists()) {
         anyhow::bail!("{} exists already; choose another --out", out.display());
     }
     let lab = place.open().await?;
@@ -289,7 +426,9 @@ async fn answer(
         }
     };
     let (summary, bytes) = lab.answer(id, analyst, auto, chrono::Utc::now()).await?;
-    write_new(out, &bytes)?;
+    if let Some(out) = out {
+        write_new(out, &bytes)?;
+    }
     println!("{}", serde_json::to_string(&summary)?);
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! `vantay export` and `vantay erase`: the customer's rights of access and erasure.
+//! `vantay export`, `vantay erase` and `vantay consent withdraw`: the
+//! customer's rights of access, erasure and withdrawal of consent.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,33 @@ pub async fn erase(location: &Location, args: EraseArgs) -> anyhow::Result<ExitC
     let centre = location.centre().await?;
     let certificate = centre.erase(&Actor::cli(), args.customer).await?;
     println!("{}", serde_json::to_string_pretty(&certificate)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vantay consent …`.
+#[derive(clap::Subcommand)]
+pub enum ConsentCommand {
+    /// Record that the customer withdrew consent to the analysis: no case
+    /// of theirs is sent from now on, and packages waiting to be pulled are held back.
+    Withdraw {
+        /// The customer.
+        customer: CustomerId,
+    },
+}
+
+/// Runs `vantay consent …`.
+pub async fn consent(location: &Location, command: ConsentCommand) -> anyhow::Result<ExitCode> {
+    let ConsentCommand::Withdraw { customer } = command;
+    let centre = location.centre().await?;
+    let withdrawal = centre.withdraw_consent(&Actor::cli(), customer).await?;
+    println!("{}", serde_json::to_string(&withdrawal)?);
+    if !withdrawal.packages_already_sent.is_empty() {
+        eprintln!(
+            "Trung tâm phân tích đã nhận {} gói; hãy yêu cầu họ xoá / The analysis centre already holds {} package(s): ask it to delete them.",
+            withdrawal.packages_already_sent.len(),
+            withdrawal.packages_already_sent.len()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

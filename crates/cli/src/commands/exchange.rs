@@ -42,9 +42,11 @@ pub struct DispatchArgs {
     /// The pinned analysis centre to send it to.
     #[arg(long = "to", value_name = "PARTNER")]
     pub to: String,
-    /// Where to write the encrypted package.
+    /// Where to write the encrypted package. Without it the package waits
+    /// on this server for the analysis centre to pull over HTTPS
+    /// (`vantay serve`).
     #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `vantay import-result`.
@@ -83,10 +85,25 @@ pub fn print_pinned(name: &str, fingerprint: &str) {
 /// Runs `vantay dispatch`.
 pub async fn dispatch(location: &Location, args: DispatchArgs) -> anyhow::Result<ExitCode> {
     let centre = location.centre().await?;
-    let package = centre
-        .dispatch(&Actor::cli(), args.case, &args.to, chrono::Utc::now())
-        .await?;
-    write_new(&args.out, &package.bytes)?;
+    let now = chrono::Utc::now();
+    let package = match &args.out {
+        Some(out) => {
+            // Refuse an existing file before the case changes state.
+            if out.exists() {
+                anyhow::bail!("{} exists already; choose another --out", out.display());
+            }
+            let package = centre
+                .dispatch(&Actor::cli(), args.case, &args.to, now)
+                .await?;
+            write_new(out, &package.bytes)?;
+            package
+        }
+        None => {
+            centre
+                .dispatch_for_pull(&Actor::cli(), args.case, &args.to, now)
+                .await?
+        }
+    };
     println!(
         "{}",
         serde_json::json!({
@@ -98,6 +115,7 @@ pub async fn dispatch(location: &Location, args: DispatchArgs) -> anyhow::Result
             "expires": package.expires,
             "bytes": package.bytes.len(),
             "file": args.out,
+            "waits_for_pull": args.out.is_none(),
         })
     );
     Ok(ExitCode::SUCCESS)

@@ -9,4 +9,5 @@ pub mod intake;
 pub mod print_analyze;
 pub mod print_convert;
 pub mod report;
+pub mod serve;
 pub mod tables_check;

@@ -45,6 +45,7 @@ struct Options {
     hidden: usize,
     iterations: usize,
     seeds: usize,
+    class_weight_power: f32,
     splits: usize,
     dump: Option<PathBuf>,
     mask_share: Option<f32>,
@@ -66,6 +67,7 @@ fn parse_options() -> Options {
         hidden: TrainOptions::default().hidden,
         iterations: TrainOptions::default().iterations,
         seeds: 1,
+        class_weight_power: TrainOptions::default().class_weight_power,
         splits: 1,
         dump: None,
         mask_share: None,
@@ -107,6 +109,13 @@ fn parse_options() -> Options {
                         .parse()
                         .expect("a number"),
                 )
+            }
+            "--class-weight-power" => {
+                options.class_weight_power = args
+                    .next()
+                    .expect("--class-weight-power X")
+                    .parse()
+                    .expect("a number")
             }
             "--dump" => options.dump = Some(args.next().expect("--dump FILE").into()),
             "--splits" => {
@@ -238,6 +247,7 @@ fn main() {
             l2,
             hidden: options.hidden,
             iterations: options.iterations,
+            class_weight_power: options.class_weight_power,
             ..TrainOptions::default()
         };
         let mut scores = Vec::new();

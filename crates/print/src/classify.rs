@@ -1,9 +1,10 @@
 //! Pattern class and subtype.
 //!
-//! The class comes from a small softmax model (see [`crate::model`]) over two
-//! kinds of evidence: the singular points (how many cores and deltas, and
-//! where the deltas lie from the core) and a coarse grid of the orientation
-//! field registered on the core. Where no model is given, the textbook rules
+//! The class comes from a small softmax model (see [`crate::model`]) over
+//! three kinds of evidence: the singular points (how many cores and deltas,
+//! and where the deltas lie from the core), a coarse grid of the orientation
+//! field registered on the core, and how traced pseudo-ridges turn
+//! ([`crate::flow`]). Where no model is given, the textbook rules
 //! on singular points alone decide (arch: none; loop: one core, one delta
 //! to its side; whorl: two deltas or two cores; tented arch: a delta under
 //! its core). The subtype is read from the singular points by rules.

@@ -9,9 +9,12 @@
 //! 4. [`orientation::smooth`]: the ridge direction field and its coherence;
 //! 5. [`frequency`]: the local ridge period;
 //! 6. [`singular`]: cores and deltas by the Poincaré index of a smoother field;
-//! 7. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and subtype;
-//! 8. [`ridge_count`]: core–delta ridge counts;
-//! 9. [`quality`]: a 0–100 score and a per-block map.
+//! 7. [`flow`]: pseudo-ridges traced through the field (do they circle,
+//!    recurve or run across?); [`pattern::evidence`] runs 4–7 and gathers
+//!    the class features;
+//! 8. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and subtype;
+//! 9. [`ridge_count`]: core–delta ridge counts;
+//! 10. [`quality`]: a 0–100 score and a per-block map.
 //!
 //! [`overlay`] draws the result for an analyst; [`synthetic`] makes prints
 //! of known truth for tests.

@@ -394,3 +394,113 @@ fn reviewed_answer_through_the_command_line() {
     let shown = centre.ok(&["case", "show", &case]);
     assert!(shown.contains("case.rescan"), "{shown}");
 }
+
+/// `vantay serve` running as a process, stopped when dropped.
+struct Serving {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Install {
+    /// Starts `serve` on a free port; returns once it prints its address.
+    fn serve(&self) -> Serving {
+        use std::io::BufRead as _;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vantay"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("VANTAY_DATA", self.root.join(self.name).join("data"))
+            .env(
+                "VANTAY_KEY_FILE",
+                self.root.join(self.name).join("keys/master.key"),
+            )
+            .env_remove("VANTAY_DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map(Result::unwrap)
+            .find_map(|line| Some(line[line.find("https://")?..].trim().to_owned()));
+        // Keep reading what it prints, so that it never writes to a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Serving {
+            child,
+            url: url.expect("serve printed its address"),
+        }
+    }
+}
+
+#[test]
+fn https_round_trip_through_the_command_line() {
+    if sd14().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let centre = Install::new(root, "centre", false);
+    let lab = Install::new(root, "lab", true);
+    centre.ok(&["init"]);
+    lab.ok(&["init"]);
+    pin(&centre, &lab);
+    let case = json(&centre.ok(&["intake", bundle(&centre, root).to_str().unwrap()]))["case"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    centre.ok(&["case", "seal", &case]);
+    let sent = json(&centre.ok(&["dispatch", &case, "--to", "lab"]));
+    assert_eq!(sent["waits_for_pull"], true, "{sent}");
+
+    let server = centre.serve();
+    let ca = root.join("centre/data/tls/ca.pem");
+    let remote = [
+        "--centre",
+        "hanoi",
+        "--url",
+        server.url.as_str(),
+        "--ca-cert",
+        ca.to_str().unwrap(),
+    ];
+    // The wrong CA certificate: the connection is refused before anything is sent.
+    let wrong_ca = root.join("wrong-ca.pem");
+    std::fs::write(
+        &wrong_ca,
+        std::fs::read_to_string(root.join("centre/data/tls/server.pem"))
+            .unwrap()
+            .split_inclusive("-----END CERTIFICATE-----")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut wrong = remote;
+    wrong[5] = wrong_ca.to_str().unwrap();
+    let why = lab.refused(&[&["pull"][..], &wrong].concat());
+    assert!(why.contains("cannot reach"), "{why}");
+
+    let pulled = json(&lab.ok(&[&["pull"][..], &remote].concat()));
+    assert_eq!(pulled["received"][0], sent["package"], "{pulled}");
+    let id = sent["package"].as_str().unwrap();
+    lab.ok(&["answer", id, "--auto"]);
+    let pushed = json(&lab.ok(&[&["push"][..], &remote].concat()));
+    assert_eq!(pushed["delivered"][0], sent["package"], "{pushed}");
+    // The kept result can still be written out (e.g. for the records).
+    let copy = root.join("copy.vtres");
+    lab.ok(&["result", id, "--out", copy.to_str().unwrap()]);
+    drop(server);
+
+    let shown = centre.ok(&["case", "show", &case]);
+    assert!(
+        shown.contains("\"state\": \"analysed\"") && shown.contains("package.fetch"),
+        "{shown}"
+    );
+    // Once accepted over HTTPS, the same result as a file is a replay.
+    let why = centre.refused(&["import-result", copy.to_str().unwrap()]);
+    assert!(why.contains("accepted once"), "{why}");
+    centre.ok(&["verify"]);
+}

@@ -132,7 +132,7 @@ impl Centre {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let mut tx = self.begin(actor).await?;
         let row = sqlx::query(
-            "SELECT o.sealed FROM outbox o JOIN packages p ON p.id = o.package_id \
+            "SELECT o.sealed, o.case_id FROM outbox o JOIN packages p ON p.id = o.package_id \
              WHERE o.package_id = $1 AND p.partner_fingerprint = $2 AND p.state = 'open' \
              AND p.expires_at > $3",
         )
@@ -143,6 +143,7 @@ impl Centre {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let sealed: Vec<u8> = row.try_get("sealed")?;
+        let case: String = row.try_get("case_id")?;
         sqlx::query(
             "UPDATE outbox SET fetched_at = COALESCE(fetched_at, $1) WHERE package_id = $2",
         )
@@ -150,7 +151,8 @@ impl Centre {
         .bind(id.to_string())
         .execute(&mut *tx.tx)
         .await?;
-        tx.record("package.fetch", format!("package/{id}"), Vec::new());
+        // Under the case, so that its history shows when the package left.
+        tx.record("package.fetch", format!("case/{case}"), Vec::new());
         self.commit(tx).await?;
         Ok(Some(sealed))
     }

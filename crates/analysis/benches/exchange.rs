@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use vantay_analysis::AnalysisCentre;
-use vantay_domain::{CaptureManifest, Finger};
-use vantay_store::{Actor, CapturedImage, Centre};
+use vantay_store::{Actor, Centre};
 use vantay_vault::{MasterKey, PublicIdentity};
 
 #[derive(Default)]
@@ -71,7 +70,7 @@ async fn run(data: &std::path::Path, cases: usize) -> Samples {
         .unwrap();
     let mut s = Samples::default();
     for n in 0..cases {
-        let case = sealed_case(&centre, data, n).await;
+        let case = vantay_testkit::sealed_case(&centre, data, n * 10 + 1).await;
         let t = Instant::now();
         let package = centre
             .dispatch(&Actor::cli(), case, "lab", Utc::now())
@@ -99,39 +98,6 @@ async fn run(data: &std::path::Path, cases: usize) -> Samples {
         s.import.push(t.elapsed());
     }
     s
-}
-
-async fn sealed_case(centre: &Centre, data: &std::path::Path, n: usize) -> vantay_domain::CaseId {
-    let json = serde_json::json!({
-        "customer": { "full_name": "Bench", "date_of_birth": "1990-05-01", "sex": "M", "phone": "+84901112233" },
-        "consent": { "analysis": true, "text_version": "2026-01", "signed_by": ["customer"],
-                     "signed_at": "2026-11-28T09:30:00+07:00" },
-        "prints": Finger::ALL.iter().map(|f| (f.code().to_owned(), serde_json::Value::from(format!("{f}.wsq")))).collect::<serde_json::Map<_, _>>(),
-        "device": { "model": "bench", "dpi": 500 }
-    });
-    let capture = CaptureManifest::from_json(&json.to_string())
-        .unwrap()
-        .validate(Utc::now())
-        .unwrap();
-    let images = Finger::ALL
-        .into_iter()
-        .enumerate()
-        .map(|(i, finger)| CapturedImage {
-            finger,
-            bytes: std::fs::read(data.join(format!("s{:07}.wsq", 24_301 + (n * 10 + i) % 900)))
-                .unwrap(),
-            format: "wsq".into(),
-            width: 832,
-            height: 768,
-            ppi: 500,
-        })
-        .collect();
-    let receipt = centre
-        .intake(&Actor::cli(), &capture, images)
-        .await
-        .unwrap();
-    centre.seal_case(&Actor::cli(), receipt.case).await.unwrap();
-    receipt.case
 }
 
 fn report(s: &Samples, cases: usize) {

@@ -6,20 +6,10 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 use vantay_analysis::{AnalysisCentre, AnalysisError};
-use vantay_domain::{CaptureManifest, CaseId, CaseState, Finger};
+use vantay_domain::{CaseId, CaseState, Finger};
 use vantay_exchange::{FingerOutcome, PatternClass};
-use vantay_store::{Actor, CapturedImage, Centre};
+use vantay_store::{Actor, Centre};
 use vantay_vault::{MasterKey, PackageError, PublicIdentity};
-
-fn sd14() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent (CI has it)", dir.display());
-        None
-    }
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -32,7 +22,7 @@ struct World {
 
 /// A centre and an analysis centre that have pinned each other.
 async fn world() -> Option<World> {
-    let data = sd14()?;
+    let data = vantay_testkit::sd14()?;
     let dir = tempfile::tempdir().unwrap();
     let (centre, _) = Centre::init(
         &dir.path().join("centre"),
@@ -70,41 +60,7 @@ async fn world() -> Option<World> {
 impl World {
     /// A sealed case with ten SD14 prints, starting at file `first`.
     async fn sealed_case(&self, first: usize) -> CaseId {
-        let json = serde_json::json!({
-            "customer": { "full_name": "Lê Thị Mẫu", "date_of_birth": "1990-05-01", "sex": "F",
-                          "phone": "+84901112233" },
-            "consent": { "analysis": true, "marketing": false, "text_version": "2026-01",
-                         "signed_by": ["customer"], "signed_at": "2026-11-28T09:30:00+07:00" },
-            "prints": Finger::ALL.iter().map(|f| (f.code().to_owned(), serde_json::Value::from(format!("{f}.wsq")))).collect::<serde_json::Map<_, _>>(),
-            "device": { "model": "Test scanner", "dpi": 500 }
-        });
-        let capture = CaptureManifest::from_json(&json.to_string())
-            .unwrap()
-            .validate(Utc::now())
-            .unwrap();
-        let images = Finger::ALL
-            .into_iter()
-            .enumerate()
-            .map(|(i, finger)| CapturedImage {
-                finger,
-                bytes: std::fs::read(self.data.join(format!("s00243{:02}.wsq", first + i)))
-                    .unwrap(),
-                format: "wsq".into(),
-                width: 832,
-                height: 768,
-                ppi: 500,
-            })
-            .collect();
-        let receipt = self
-            .centre
-            .intake(&Actor::cli(), &capture, images)
-            .await
-            .unwrap();
-        self.centre
-            .seal_case(&Actor::cli(), receipt.case)
-            .await
-            .unwrap();
-        receipt.case
+        vantay_testkit::sealed_case(&self.centre, &self.data, first).await
     }
 
     async fn dispatch(&self, case: CaseId) -> Vec<u8> {

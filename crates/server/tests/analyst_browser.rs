@@ -22,12 +22,11 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{json, Value};
 use vantay_analysis::AnalysisCentre;
-use vantay_domain::{CaptureManifest, CaseId, CaseState, Finger};
+use vantay_domain::{CaseId, CaseState, Finger};
 use vantay_exchange::{FingerOutcome, PatternClass};
 use vantay_server::tls::TlsFiles;
 use vantay_server::RunningServer;
-use vantay_store::{Actor, CapturedImage, Centre};
-use vantay_vault::{MasterKey, PublicIdentity};
+use vantay_store::{Actor, Centre};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -37,51 +36,31 @@ fn sd14() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-/// A centre, an analysis centre that pinned each other, and the analyst
-/// pages served over HTTPS.
+/// A centre, an analysis centre that pinned each other (the testkit's
+/// world), and the analyst pages served over HTTPS.
 struct World {
     dir: tempfile::TempDir,
-    centre: Centre,
+    centre: Arc<Centre>,
     lab: Arc<AnalysisCentre>,
     server: RunningServer,
     base: String,
 }
 
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let (centre, _) = Centre::init(
-        &dir.path().join("centre"),
-        None,
-        &MasterKey::generate(),
-        "centre-hanoi",
-        "admin",
-    )
-    .await
-    .unwrap();
-    let lab_dir = dir.path().join("lab");
-    let lab = AnalysisCentre::init(&lab_dir, None, &MasterKey::generate(), "lab-1")
-        .await
-        .unwrap();
-    let centre_id = PublicIdentity::parse(&centre.identity_line()).unwrap();
-    lab.add_partner("hanoi", &centre_id).await.unwrap();
-    centre
-        .add_partner(&Actor::cli(), "lab", &lab.public_identity())
-        .await
-        .unwrap();
-    let lab = Arc::new(lab);
-    let tls = TlsFiles::in_data_dir(&lab_dir, &[])
+    let kit = vantay_testkit::World::without_prints().await;
+    let tls = TlsFiles::in_data_dir(&kit.dir.path().join("lab"), &[])
         .unwrap()
         .server_config()
         .unwrap();
-    let router = vantay_server::analyst::router(lab.clone());
+    let router = vantay_server::analyst::router(kit.lab.clone());
     let server = RunningServer::start(router, "127.0.0.1:0".parse().unwrap(), tls)
         .await
         .unwrap();
     let base = format!("https://127.0.0.1:{}", server.addr.port());
     World {
-        dir,
-        centre,
-        lab,
+        dir: kit.dir,
+        centre: kit.centre,
+        lab: kit.lab,
         server,
         base,
     }
@@ -90,49 +69,15 @@ async fn world() -> World {
 impl World {
     /// A sealed case of ten SD14 prints, dispatched to the lab and received there.
     async fn received_package(&self, data: &Path) -> (CaseId, uuid::Uuid) {
-        let json = json!({
-            "customer": { "full_name": "Lê Thị Mẫu", "date_of_birth": "1990-05-01", "sex": "F",
-                          "phone": "+84901112233" },
-            "consent": { "analysis": true, "marketing": false, "text_version": "2026-01",
-                         "signed_by": ["customer"], "signed_at": "2026-11-28T09:30:00+07:00" },
-            "prints": Finger::ALL.iter()
-                .map(|f| (f.code().to_owned(), Value::from(format!("{f}.wsq"))))
-                .collect::<serde_json::Map<_, _>>(),
-            "device": { "model": "Test scanner", "dpi": 500 }
-        });
-        let capture = CaptureManifest::from_json(&json.to_string())
-            .unwrap()
-            .validate(Utc::now())
-            .unwrap();
-        let images = Finger::ALL
-            .into_iter()
-            .enumerate()
-            .map(|(i, finger)| CapturedImage {
-                finger,
-                bytes: std::fs::read(data.join(format!("s00243{:02}.wsq", 51 + i))).unwrap(),
-                format: "wsq".into(),
-                width: 832,
-                height: 768,
-                ppi: 500,
-            })
-            .collect();
-        let receipt = self
-            .centre
-            .intake(&Actor::cli(), &capture, images)
-            .await
-            .unwrap();
-        self.centre
-            .seal_case(&Actor::cli(), receipt.case)
-            .await
-            .unwrap();
+        let case = vantay_testkit::sealed_case(&self.centre, data, 51).await;
         let package = self
             .centre
-            .dispatch(&Actor::cli(), receipt.case, "lab", Utc::now())
+            .dispatch(&Actor::cli(), case, vantay_testkit::LAB, Utc::now())
             .await
             .unwrap()
             .bytes;
         let received = self.lab.receive(&package, Utc::now()).await.unwrap();
-        (receipt.case, received.header.id)
+        (case, received.header.id)
     }
 }
 

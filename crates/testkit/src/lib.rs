@@ -23,13 +23,18 @@ pub const CENTRE: &str = "hanoi";
 
 /// The SD14 development prints, or `None` (with the reason printed).
 pub fn sd14() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
+    let dir = sd14_dir();
     if dir.is_dir() {
         Some(dir)
     } else {
         eprintln!("skipped: {} is absent (CI has it)", dir.display());
         None
     }
+}
+
+/// Where the SD14 prints lie: `../shared/data/sd14-dev` beside the repository.
+fn sd14_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev")
 }
 
 /// A centre and an analysis centre that have pinned each other.
@@ -48,6 +53,16 @@ impl World {
     /// Both installations on SQLite files, or `None` without the test data.
     pub async fn new() -> Option<World> {
         let prints = sd14()?;
+        Some(World::at(prints).await)
+    }
+
+    /// Both installations, for tests that use no print (`prints` is where
+    /// the SD14 prints would be).
+    pub async fn without_prints() -> World {
+        World::at(sd14_dir()).await
+    }
+
+    async fn at(prints: PathBuf) -> World {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (centre, _) = Centre::init(
             &dir.path().join("centre"),
@@ -74,53 +89,63 @@ impl World {
             .add_partner(&Actor::cli(), LAB, &lab.public_identity())
             .await
             .expect("pin the lab");
-        Some(World {
+        World {
             dir,
             centre: Arc::new(centre),
             lab: Arc::new(lab),
             prints,
-        })
+        }
     }
 
-    /// A sealed case of one customer with ten SD14 prints, the first being
-    /// `s00243NN.wsq` with NN = `first` (1 to 91).
+    /// A sealed case of one customer with ten SD14 prints (see [`sealed_case`]).
     pub async fn sealed_case(&self, first: usize) -> CaseId {
-        let json = serde_json::json!({
-            "customer": { "full_name": "Lê Thị Mẫu", "date_of_birth": "1990-05-01", "sex": "F",
-                          "phone": "+84901112233" },
-            "consent": { "analysis": true, "marketing": false, "text_version": "2026-01",
-                         "signed_by": ["customer"], "signed_at": "2026-11-28T09:30:00+07:00" },
-            "prints": Finger::ALL.iter()
-                .map(|f| (f.code().to_owned(), serde_json::Value::from(format!("{f}.wsq"))))
-                .collect::<serde_json::Map<_, _>>(),
-            "device": { "model": "Test scanner", "dpi": 500 }
-        });
-        let capture = CaptureManifest::from_json(&json.to_string())
-            .expect("manifest parses")
-            .validate(Utc::now())
-            .expect("manifest is valid");
-        let images = Finger::ALL
-            .into_iter()
-            .enumerate()
-            .map(|(i, finger)| CapturedImage {
-                finger,
-                bytes: std::fs::read(self.prints.join(format!("s00243{:02}.wsq", first + i)))
-                    .expect("an SD14 print"),
-                format: "wsq".into(),
-                width: 832,
-                height: 768,
-                ppi: 500,
-            })
-            .collect();
-        let receipt = self
-            .centre
-            .intake(&Actor::cli(), &capture, images)
-            .await
-            .expect("intake");
-        self.centre
-            .seal_case(&Actor::cli(), receipt.case)
-            .await
-            .expect("seal");
-        receipt.case
+        sealed_case(&self.centre, &self.prints, first).await
     }
+}
+
+/// Takes a customer with ten SD14 prints in at `centre` and seals the case.
+/// The prints are files `first` to `first + 9` of the 900 (1-based, in
+/// file-name order, wrapping after the last), so that distinct `first`
+/// values ten apart give distinct prints.
+pub async fn sealed_case(centre: &Centre, prints: &Path, first: usize) -> CaseId {
+    let json = serde_json::json!({
+        "customer": { "full_name": "Lê Thị Mẫu", "date_of_birth": "1990-05-01", "sex": "F",
+                      "phone": "+84901112233" },
+        "consent": { "analysis": true, "marketing": false, "text_version": "2026-01",
+                     "signed_by": ["customer"], "signed_at": "2026-11-28T09:30:00+07:00" },
+        "prints": Finger::ALL.iter()
+            .map(|f| (f.code().to_owned(), serde_json::Value::from(format!("{f}.wsq"))))
+            .collect::<serde_json::Map<_, _>>(),
+        "device": { "model": "Test scanner", "dpi": 500 }
+    });
+    let capture = CaptureManifest::from_json(&json.to_string())
+        .expect("manifest parses")
+        .validate(Utc::now())
+        .expect("manifest is valid");
+    let images = Finger::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, finger)| CapturedImage {
+            finger,
+            bytes: std::fs::read(prints.join(sd14_file(first + i))).expect("an SD14 print"),
+            format: "wsq".into(),
+            width: 832,
+            height: 768,
+            ppi: 500,
+        })
+        .collect();
+    let receipt = centre
+        .intake(&Actor::cli(), &capture, images)
+        .await
+        .expect("intake");
+    centre
+        .seal_case(&Actor::cli(), receipt.case)
+        .await
+        .expect("seal");
+    receipt.case
+}
+
+/// The name of the `n`th SD14 print (1-based, wrapping after the 900th).
+pub fn sd14_file(n: usize) -> String {
+    format!("s{:07}.wsq", 24_301 + (n.max(1) - 1) % 900)
 }

@@ -3,6 +3,7 @@
 //! `VANTAY_TEST_POSTGRES_URL` is set.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::Utc;
 use vantay_analysis::{AnalysisCentre, AnalysisError};
@@ -13,47 +14,24 @@ use vantay_vault::{MasterKey, PackageError, PublicIdentity};
 
 struct World {
     _dir: tempfile::TempDir,
-    centre: Centre,
-    lab: AnalysisCentre,
+    centre: Arc<Centre>,
+    lab: Arc<AnalysisCentre>,
     dir: PathBuf,
     data: PathBuf,
     partner: &'static str,
 }
 
-/// A centre and an analysis centre that have pinned each other.
+/// A centre and an analysis centre that have pinned each other (the
+/// testkit's world, plus the partner the centre sends to).
 async fn world() -> Option<World> {
-    let data = vantay_testkit::sd14()?;
-    let dir = tempfile::tempdir().unwrap();
-    let (centre, _) = Centre::init(
-        &dir.path().join("centre"),
-        None,
-        &MasterKey::generate(),
-        "centre-hanoi",
-        "admin",
-    )
-    .await
-    .unwrap();
-    let lab = AnalysisCentre::init(
-        &dir.path().join("lab"),
-        None,
-        &MasterKey::generate(),
-        "lab-1",
-    )
-    .await
-    .unwrap();
-    let centre_id = PublicIdentity::parse(&centre.identity_line()).unwrap();
-    lab.add_partner("hanoi", &centre_id).await.unwrap();
-    centre
-        .add_partner(&Actor::cli(), "lab", &lab.public_identity())
-        .await
-        .unwrap();
+    let kit = vantay_testkit::World::new().await?;
     Some(World {
-        dir: dir.path().to_owned(),
-        _dir: dir,
-        centre,
-        lab,
-        data,
-        partner: "lab",
+        dir: kit.dir.path().to_owned(),
+        _dir: kit.dir,
+        centre: kit.centre,
+        lab: kit.lab,
+        data: kit.prints,
+        partner: vantay_testkit::LAB,
     })
 }
 
@@ -282,7 +260,7 @@ async fn workers_share_the_queue_on_postgres() {
         .add_partner(&Actor::cli(), "lab-pg", &lab.public_identity())
         .await
         .unwrap();
-    w.lab = lab;
+    w.lab = Arc::new(lab);
     w.partner = "lab-pg";
     workers_share_the_queue(w).await;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -299,7 +277,7 @@ async fn workers_share_the_queue(w: World) {
             .await
             .unwrap();
     }
-    let lab = std::sync::Arc::new(w.lab);
+    let lab = w.lab;
     let _centre = w.centre;
     let workers: Vec<_> = (0..3)
         .map(|i| {

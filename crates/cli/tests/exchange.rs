@@ -150,6 +150,22 @@ fn pin(centre: &Install, lab: &Install) {
     lab.ok(&args);
 }
 
+/// A centre and an analysis centre pinned to each other, under `root`, and
+/// a sealed case at the centre.
+fn sealed_case_between_two_installs(root: &Path) -> (Install, Install, String) {
+    let centre = Install::new(root, "centre", false);
+    let lab = Install::new(root, "lab", true);
+    centre.ok(&["init"]);
+    lab.ok(&["init"]);
+    pin(&centre, &lab);
+    let case = json(&centre.ok(&["intake", bundle(&centre, root).to_str().unwrap()]))["case"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    centre.ok(&["case", "seal", &case]);
+    (centre, lab, case)
+}
+
 #[test]
 fn file_round_trip_with_refusals() {
     if sd14().is_none() {
@@ -324,16 +340,7 @@ fn reviewed_answer_through_the_command_line() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let centre = Install::new(root, "centre", false);
-    let lab = Install::new(root, "lab", true);
-    centre.ok(&["init"]);
-    lab.ok(&["init"]);
-    pin(&centre, &lab);
-    let case = json(&centre.ok(&["intake", bundle(&centre, root).to_str().unwrap()]))["case"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    centre.ok(&["case", "seal", &case]);
+    let (centre, lab, case) = sealed_case_between_two_installs(root);
     let package = root.join("p.vtpkg");
     centre.ok(&[
         "dispatch",
@@ -444,16 +451,7 @@ fn https_round_trip_through_the_command_line() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    let centre = Install::new(root, "centre", false);
-    let lab = Install::new(root, "lab", true);
-    centre.ok(&["init"]);
-    lab.ok(&["init"]);
-    pin(&centre, &lab);
-    let case = json(&centre.ok(&["intake", bundle(&centre, root).to_str().unwrap()]))["case"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    centre.ok(&["case", "seal", &case]);
+    let (centre, lab, case) = sealed_case_between_two_installs(root);
     let sent = json(&centre.ok(&["dispatch", &case, "--to", "lab"]));
     assert_eq!(sent["waits_for_pull"], true, "{sent}");
 

@@ -53,6 +53,15 @@ impl AnalysisCentre {
         }
         let outcome = match outcome {
             FingerOutcome::Analysed(mut reading) => {
+                // An arch has no core–delta ridge count by definition; the
+                // engine's counts go when a finger is corrected to an arch.
+                if reading.class.is_arch() {
+                    reading.ridge_counts.clear();
+                }
+                // What an analyst signs off must make sense for the report.
+                reading
+                    .check_ridge_counts()
+                    .map_err(|why| AnalysisError::BadReading { finger, why })?;
                 reading.reviewed = true;
                 FingerOutcome::Analysed(reading)
             }

@@ -19,22 +19,87 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| format!("{:?}", analysis.subtype));
+    let cores: Vec<Point> = analysis
+        .cores
+        .iter()
+        .map(|c| Point { x: c.x, y: c.y })
+        .collect();
+    let found: Vec<(Point, u32)> = analysis
+        .deltas
+        .iter()
+        .map(|d| Point { x: d.x, y: d.y })
+        .zip(analysis.ridge_counts.iter().copied())
+        .collect();
+    let (deltas, ridge_counts) = counted_deltas(class, &cores, found);
     Ok(Reading {
         class,
         subtype,
         confidence: analysis.confidence,
-        cores: analysis
-            .cores
-            .iter()
-            .map(|c| Point { x: c.x, y: c.y })
-            .collect(),
-        deltas: analysis
-            .deltas
-            .iter()
-            .map(|d| Point { x: d.x, y: d.y })
-            .collect(),
-        ridge_counts: analysis.ridge_counts.clone(),
+        cores,
+        deltas,
+        ridge_counts,
         quality: analysis.quality,
         reviewed: false,
     })
+}
+
+/// The engine counts ridges to every delta it finds; the convention (and
+/// the report's figures) record one count for a loop and two for a whorl.
+/// A loop keeps the delta nearest its core, a whorl its outermost two (the
+/// left-most and right-most); further deltas are creases or smudges. An
+/// arch keeps what it found (a tented arch's delta is worth showing) but
+/// no count.
+fn counted_deltas(
+    class: PatternClass,
+    cores: &[Point],
+    mut found: Vec<(Point, u32)>,
+) -> (Vec<Point>, Vec<u32>) {
+    let distance = |p: &Point| {
+        cores
+            .iter()
+            .map(|c| (f64::from(c.x) - f64::from(p.x)).hypot(f64::from(c.y) - f64::from(p.y)))
+            .fold(f64::INFINITY, f64::min)
+    };
+    match class {
+        PatternClass::A | PatternClass::T => {
+            return (found.into_iter().map(|(p, _)| p).collect(), Vec::new())
+        }
+        PatternClass::L | PatternClass::R => {
+            found.sort_by(|a, b| distance(&a.0).total_cmp(&distance(&b.0)));
+            found.truncate(1);
+        }
+        PatternClass::W => {
+            found.sort_by_key(|(p, _)| p.x);
+            if found.len() > 2 {
+                found = vec![found[0], found[found.len() - 1]];
+            }
+        }
+    }
+    found.into_iter().unzip()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(x: u32, y: u32) -> Point {
+        Point { x, y }
+    }
+
+    #[test]
+    fn counts_follow_the_convention_for_each_class() {
+        let cores = [at(400, 300)];
+        let found = vec![(at(100, 600), 9), (at(390, 340), 2), (at(700, 620), 11)];
+        let (deltas, counts) = counted_deltas(PatternClass::W, &cores, found.clone());
+        assert_eq!(
+            (deltas, counts),
+            (vec![at(100, 600), at(700, 620)], vec![9, 11])
+        );
+        let (deltas, counts) = counted_deltas(PatternClass::L, &cores, found.clone());
+        assert_eq!((deltas, counts), (vec![at(390, 340)], vec![2]));
+        let (deltas, counts) = counted_deltas(PatternClass::T, &cores, found);
+        assert_eq!((deltas.len(), counts), (3, vec![]));
+        let (deltas, counts) = counted_deltas(PatternClass::R, &cores, vec![]);
+        assert!(deltas.is_empty() && counts.is_empty());
+    }
 }

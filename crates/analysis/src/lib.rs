@@ -86,6 +86,14 @@ pub enum AnalysisError {
     /// Some fingers are still being analysed.
     #[error("the engine has not finished fingers {}: run `vantay analysis-center work`, or answer with --auto", codes(.0))]
     NotReady(Vec<Finger>),
+    /// A reviewed reading that cannot stand (e.g. ridge counts that do not fit its class).
+    #[error("finger {finger}: {why}; give the right ridge counts (none for an arch, one for a loop, one or two for a whorl)")]
+    BadReading {
+        /// The finger.
+        finger: Finger,
+        /// What is wrong.
+        why: String,
+    },
     /// The package has no result yet.
     #[error("package {0} is not answered yet: review its fingers and answer it first")]
     NotAnswered(Uuid),

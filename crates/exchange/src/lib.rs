@@ -163,6 +163,45 @@ impl PatternClass {
     }
 }
 
+impl PatternClass {
+    /// Whether the class is an arch (plain or tented): no core–delta ridge count.
+    pub fn is_arch(self) -> bool {
+        matches!(self, PatternClass::A | PatternClass::T)
+    }
+
+    /// How many core–delta ridge counts a print of this class has: none for
+    /// an arch, one for a loop (its one delta), one or two for a whorl (one
+    /// delta may lie outside the rolled area).
+    pub fn ridge_counts_allowed(self) -> std::ops::RangeInclusive<usize> {
+        match self {
+            PatternClass::A | PatternClass::T => 0..=0,
+            PatternClass::L | PatternClass::R => 1..=1,
+            PatternClass::W => 1..=2,
+        }
+    }
+}
+
+impl Reading {
+    /// `Err` naming what is wrong when the ridge counts do not fit the class
+    /// (the report's figures depend on it).
+    pub fn check_ridge_counts(&self) -> Result<(), String> {
+        let allowed = self.class.ridge_counts_allowed();
+        if allowed.contains(&self.ridge_counts.len()) {
+            return Ok(());
+        }
+        let wanted = match (allowed.start(), allowed.end()) {
+            (0, 0) => "no core–delta ridge count".to_owned(),
+            (a, b) if a == b => format!("exactly {a} core–delta ridge count"),
+            (a, b) => format!("{a} or {b} core–delta ridge counts"),
+        };
+        Err(format!(
+            "class {:?} takes {wanted}, but the reading gives {}",
+            self.class,
+            self.ridge_counts.len()
+        ))
+    }
+}
+
 /// A point on the image, pixels from the top left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,7 +226,8 @@ pub struct Reading {
     pub cores: Vec<Point>,
     /// Deltas, left first.
     pub deltas: Vec<Point>,
-    /// Core–delta ridge counts, one per delta.
+    /// Core–delta ridge counts, one per delta in `deltas` for a loop or a
+    /// whorl; none for an arch (see [`Reading::check_ridge_counts`]).
     pub ridge_counts: Vec<u32>,
     /// Image quality 0–100.
     pub quality: u8,
@@ -352,6 +392,26 @@ mod tests {
             quality: 60,
             reviewed: false,
         })
+    }
+
+    #[test]
+    fn ridge_counts_must_fit_the_class() {
+        let with = |class, counts: &[u32]| {
+            let FingerOutcome::Analysed(mut r) = reading(class) else {
+                unreachable!()
+            };
+            r.ridge_counts = counts.to_vec();
+            r.check_ridge_counts()
+        };
+        use PatternClass::*;
+        assert!(with(A, &[]).is_ok() && with(T, &[]).is_ok());
+        assert!(with(A, &[3]).is_err());
+        assert!(with(L, &[12]).is_ok() && with(R, &[7]).is_ok());
+        assert!(with(L, &[]).is_err() && with(R, &[7, 9]).is_err());
+        assert!(with(W, &[12]).is_ok() && with(W, &[12, 9]).is_ok());
+        let err = with(W, &[]).unwrap_err();
+        assert!(err.contains("1 or 2"), "{err}");
+        assert!(with(W, &[1, 2, 3]).is_err());
     }
 
     #[test]

@@ -308,7 +308,12 @@ async fn an_analyst_corrects_a_class_and_answers() {
         FingerOutcome::Analysed(reading) => {
             assert_eq!(reading.class, new_class);
             assert!(reading.reviewed);
-            assert_eq!(reading.ridge_counts, engine_r2.ridge_counts);
+            // The engine's counts stay, except that an arch has none.
+            if new_class.is_arch() {
+                assert!(reading.ridge_counts.is_empty());
+            } else {
+                assert_eq!(reading.ridge_counts, engine_r2.ridge_counts);
+            }
         }
         other => panic!("R2 should be analysed: {other:?}"),
     }

@@ -120,6 +120,9 @@ pub struct ReviewArgs {
     /// Correct the subtype.
     #[arg(long, conflicts_with = "rescan")]
     pub subtype: Option<String>,
+    /// Correct the core–delta ridge counts, e.g. 12,9 (an arch has none: any are dropped).
+    #[arg(long, value_delimiter = ',', conflicts_with = "rescan")]
+    pub ridge_counts: Option<Vec<u32>>,
     /// Mark the print unusable, asking the centre to rescan the finger.
     #[arg(long, value_name = "REASON")]
     pub rescan: Option<String>,
@@ -340,6 +343,9 @@ async fn review(place: &Place, args: ReviewArgs) -> anyhow::Result<()> {
             }
             if let Some(subtype) = args.subtype {
                 reading.subtype = subtype;
+            }
+            if let Some(counts) = args.ridge_counts {
+                reading.ridge_counts = counts;
             }
             FingerOutcome::Analysed(reading)
         }

@@ -158,6 +158,15 @@ impl From<AnalysisError> for PageError {
                     finger_list(&fingers)
                 ),
             ),
+            E::BadReading { finger, .. } => PageError::refused(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "Số vân của ngón {finger} không khớp dạng vân: vân cung không có, vân móc có 1, vân xoáy có 1 hoặc 2."
+                ),
+                format!(
+                    "The ridge counts of finger {finger} do not fit its class: an arch has none, a loop one, a whorl one or two."
+                ),
+            ),
             other => PageError::Internal(other.to_string()),
         }
     }

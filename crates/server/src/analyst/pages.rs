@@ -253,10 +253,17 @@ fn review_forms(id: Uuid, finger: Finger, outcome: &FingerOutcome, session: &Ses
                  <label>{class_l} <select name=\"class\">{classes}</select></label>\
                  <label>{subtype_l} <select name=\"subtype\"><option value=\"\" selected>{follow}</option>\
                  {subtypes}</select></label>\
+                 <label>{counts_l} <input type=\"text\" name=\"ridge_counts\" value=\"{counts}\" \
+                 pattern=\"[0-9 ,]*\" maxlength=\"20\"></label>\
                  <button type=\"submit\" name=\"correct\">{button}</button></form>",
                 class_l = both("Dạng vân", "Class"),
                 subtype_l = both("Kiểu phụ", "Subtype"),
                 follow = "Theo dạng vân / Follow the class",
+                counts_l = both(
+                    "Số vân (cách nhau bởi dấu phẩy; vân cung: bỏ qua)",
+                    "Ridge counts (comma-separated; ignored for an arch)"
+                ),
+                counts = esc(&ridge_count_text(&reading.ridge_counts)),
                 button = both("Sửa", "Correct"),
             )
         }
@@ -337,6 +344,8 @@ pub struct ReviewForm {
     subtype: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    ridge_counts: String,
 }
 
 /// `POST /packages/{id}/fingers/{finger}`: confirm, correct or mark unusable.
@@ -368,7 +377,8 @@ pub async fn review(
         "confirm" => current.ok_or_else(not_read)?,
         "correct" => match current.ok_or_else(not_read)? {
             FingerOutcome::Analysed(reading) => {
-                FingerOutcome::Analysed(corrected(reading, &form.class, &form.subtype)?)
+                let reading = corrected(reading, &form.class, &form.subtype)?;
+                FingerOutcome::Analysed(with_ridge_counts(reading, &form.ridge_counts)?)
             }
             FingerOutcome::Rescan { .. } => {
                 return Err(PageError::refused(
@@ -444,6 +454,38 @@ fn corrected(mut reading: Reading, class: &str, subtype: &str) -> Result<Reading
     }
     reading.class = class;
     reading.subtype = subtype_code(subtype);
+    Ok(reading)
+}
+
+/// The ridge counts as the form shows them: `12, 9`.
+fn ridge_count_text(counts: &[u32]) -> String {
+    counts
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The reading with the analyst's ridge counts. An arch has none, whatever
+/// the field holds; otherwise the field's numbers replace the engine's.
+fn with_ridge_counts(mut reading: Reading, field: &str) -> Result<Reading, PageError> {
+    if reading.class.is_arch() {
+        reading.ridge_counts.clear();
+        return Ok(reading);
+    }
+    reading.ridge_counts = field
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse::<u32>().ok().filter(|n| *n <= 60))
+        .collect::<Option<Vec<u32>>>()
+        .ok_or_else(|| {
+            PageError::refused(
+                StatusCode::BAD_REQUEST,
+                "Số vân phải là các số từ 0 đến 60, cách nhau bởi dấu phẩy.",
+                "Ridge counts are numbers from 0 to 60, separated by commas.",
+            )
+        })?;
     Ok(reading)
 }
 
@@ -523,5 +565,21 @@ mod tests {
         assert!(corrected(reading(PatternClass::L, "loop"), "A", "double_loop").is_err());
         assert!(corrected(reading(PatternClass::L, "loop"), "X", "").is_err());
         assert!(corrected(reading(PatternClass::L, "loop"), "W", "spiral").is_err());
+    }
+
+    #[test]
+    fn ridge_counts_come_from_the_field_and_an_arch_has_none() {
+        let mut whorl = reading(PatternClass::W, "plain_whorl");
+        whorl.ridge_counts = vec![12, 9];
+        assert_eq!(ridge_count_text(&whorl.ridge_counts), "12, 9");
+        let r = with_ridge_counts(whorl.clone(), " 14 ,7").unwrap();
+        assert_eq!(r.ridge_counts, vec![14, 7]);
+        let arch = corrected(whorl.clone(), "A", "").unwrap();
+        assert!(with_ridge_counts(arch, "12, 9")
+            .unwrap()
+            .ridge_counts
+            .is_empty());
+        assert!(with_ridge_counts(whorl.clone(), "12, nine").is_err());
+        assert!(with_ridge_counts(whorl, "99").is_err());
     }
 }

@@ -1,23 +1,13 @@
-//! The analysis centre's database: SQLite (default) or PostgreSQL through
-//! `sqlx::Any`, one SQL dialect for both (as in the centre's store).
+//! The analysis centre's database: the connection comes from `vantay-sql`
+//! (one SQL dialect for SQLite and PostgreSQL, as in the centre's store);
+//! the schema is here.
 
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::AnyPool;
+pub use vantay_sql::Backend;
 
 use crate::AnalysisError;
-
-/// Which engine holds the rows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// `analysis.db` in the data directory.
-    Sqlite,
-    /// A PostgreSQL server.
-    Postgres,
-}
 
 /// The embedded database's file name.
 pub const SQLITE_FILE: &str = "analysis.db";
@@ -30,46 +20,17 @@ pub(crate) struct Db {
 
 impl Db {
     pub async fn connect(data_dir: &Path, url: Option<&str>) -> Result<Db, AnalysisError> {
-        sqlx::any::install_default_drivers();
-        let (url, backend) = match url {
-            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
-                (u.to_owned(), Backend::Postgres)
-            }
-            Some(u) if u.starts_with("sqlite:") => (u.to_owned(), Backend::Sqlite),
-            Some(u) => return Err(AnalysisError::BadDatabaseUrl(u.to_owned())),
-            None => (
-                format!("sqlite://{}?mode=rwc", data_dir.join(SQLITE_FILE).display()),
-                Backend::Sqlite,
-            ),
-        };
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(|_| AnalysisError::BadDatabaseUrl("the --database value".into()))?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA busy_timeout = 30000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA secure_delete = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
+        let (pool, backend) = vantay_sql::connect(url, &data_dir.join(SQLITE_FILE))
+            .await
+            .map_err(|err| match err {
+                vantay_sql::ConnectError::BadUrl(url) => AnalysisError::BadDatabaseUrl(url),
+                vantay_sql::ConnectError::Connect { source, .. } => source.into(),
+            })?;
         Ok(Db { pool, backend })
     }
 
     pub fn schema(&self) -> String {
-        let bytes = match self.backend {
-            Backend::Sqlite => "BLOB",
-            Backend::Postgres => "BYTEA",
-        };
-        SCHEMA.replace("BYTES", bytes)
+        self.backend.dialect(SCHEMA)
     }
 }
 

@@ -1,28 +1,12 @@
-//! The database connection: one SQL dialect for SQLite and PostgreSQL.
-//!
-//! Why `sqlx::Any` rather than one `Store` implementation per engine: the
-//! queries are plain SQL that both engines run unchanged (`$1` parameters,
-//! TEXT/BIGINT columns), so one implementation keeps the two in step and the
-//! whole test suite runs against both. Only the DDL's byte-array type and the
-//! connection pragmas differ, and they differ here alone.
+//! The store's database: the connection comes from `vantay-sql` (one SQL
+//! dialect for SQLite and PostgreSQL); the schema is here.
 
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::AnyPool;
+pub use vantay_sql::Backend;
 
 use crate::StoreError;
-
-/// Which engine the store runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// The embedded SQLite file `vantay.db` in the data directory (default).
-    Sqlite,
-    /// A PostgreSQL server (`--database postgres://…`).
-    Postgres,
-}
 
 /// The pool and what it runs on.
 #[derive(Clone, Debug)]
@@ -37,71 +21,20 @@ pub const SQLITE_FILE: &str = "vantay.db";
 impl Db {
     /// Connects to `url`, or to the data directory's SQLite file when `None`.
     pub async fn connect(data_dir: &Path, url: Option<&str>) -> Result<Db, StoreError> {
-        sqlx::any::install_default_drivers();
-        let (url, backend) = match url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                (url.to_owned(), Backend::Postgres)
-            }
-            Some(url) if url.starts_with("sqlite:") => (url.to_owned(), Backend::Sqlite),
-            Some(url) => return Err(StoreError::BadDatabaseUrl(url.to_owned())),
-            None => {
-                let path = data_dir.join(SQLITE_FILE);
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    Backend::Sqlite,
-                )
-            }
-        };
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(|_| StoreError::BadDatabaseUrl(redact(&url)))?;
-        let pool = AnyPoolOptions::new()
-            // SQLite has one writer; more connections only add lock waits.
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; FULL fsyncs every
-                        // commit, since a lost intake cannot be scanned again later.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA busy_timeout = 30000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA secure_delete = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let (pool, backend) = vantay_sql::connect(url, &data_dir.join(SQLITE_FILE))
             .await
-            .map_err(|source| StoreError::Connect {
-                url: redact(&url),
-                source,
+            .map_err(|err| match err {
+                vantay_sql::ConnectError::BadUrl(url) => StoreError::BadDatabaseUrl(url),
+                vantay_sql::ConnectError::Connect { url, source } => {
+                    StoreError::Connect { url, source }
+                }
             })?;
         Ok(Db { pool, backend })
     }
 
     /// The schema, in this engine's dialect.
     pub fn schema(&self) -> String {
-        let bytes = match self.backend {
-            Backend::Sqlite => "BLOB",
-            Backend::Postgres => "BYTEA",
-        };
-        SCHEMA.replace("BYTES", bytes)
-    }
-}
-
-/// A URL without its password, for messages and logs.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+        self.backend.dialect(SCHEMA)
     }
 }
 
@@ -251,18 +184,3 @@ CREATE TABLE IF NOT EXISTS request_nonces (
     seen_at TEXT NOT NULL
 );
 "#;
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
-    }
-}

@@ -233,22 +233,13 @@ async fn workers_share_the_queue_on_sqlite() {
 /// The same on PostgreSQL, where jobs are taken `FOR UPDATE SKIP LOCKED`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn workers_share_the_queue_on_postgres() {
-    let Ok(admin_url) = std::env::var("VANTAY_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: VANTAY_TEST_POSTGRES_URL is not set (CI sets it)");
+    let Some(mut w) = world().await else { return };
+    let Some(database) = vantay_testkit::ScratchDatabase::create("vantay_lab_test").await else {
         return;
     };
-    let Some(mut w) = world().await else { return };
-    sqlx::any::install_default_drivers();
-    let name = format!("vantay_lab_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::AnyPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let lab = AnalysisCentre::init(
         &w.dir.join("lab-pg"),
-        Some(&url),
+        Some(&database.url),
         &MasterKey::generate(),
         "lab-pg",
     )
@@ -263,10 +254,7 @@ async fn workers_share_the_queue_on_postgres() {
     w.lab = Arc::new(lab);
     w.partner = "lab-pg";
     workers_share_the_queue(w).await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    database.remove().await;
 }
 
 async fn workers_share_the_queue(w: World) {

@@ -25,30 +25,24 @@ async fn analysts_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analysts_on_postgres() {
-    let Ok(admin_url) = std::env::var("VANTAY_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: VANTAY_TEST_POSTGRES_URL is not set (CI sets it)");
+    let Some(database) = vantay_testkit::ScratchDatabase::create("vantay_analysts_test").await
+    else {
         return;
     };
-    sqlx::any::install_default_drivers();
-    let name = format!("vantay_analysts_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::AnyPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
     let dir = tempfile::tempdir().unwrap();
-    let lab = AnalysisCentre::init(dir.path(), Some(&url), &MasterKey::generate(), "lab-pg")
-        .await
-        .unwrap();
+    let lab = AnalysisCentre::init(
+        dir.path(),
+        Some(&database.url),
+        &MasterKey::generate(),
+        "lab-pg",
+    )
+    .await
+    .unwrap();
     accounts(&lab).await;
     sessions(&lab).await;
     throttling(&lab).await;
     lab.close().await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    database.remove().await;
 }
 
 /// Creating accounts: the agreement date is required and checked, names

@@ -149,3 +149,52 @@ pub async fn sealed_case(centre: &Centre, prints: &Path, first: usize) -> CaseId
 pub fn sd14_file(n: usize) -> String {
     format!("s{:07}.wsq", 24_301 + (n.max(1) - 1) % 900)
 }
+
+/// A PostgreSQL database made for one test on the server named by
+/// `VANTAY_TEST_POSTGRES_URL`, or `None` (with the reason printed) when the
+/// variable is not set. [`ScratchDatabase::remove`] drops it.
+pub struct ScratchDatabase {
+    /// Its URL, for `--database`.
+    pub url: String,
+    name: String,
+    admin: sqlx::AnyPool,
+}
+
+impl ScratchDatabase {
+    /// Creates a database named `PREFIX_<random>`.
+    pub async fn create(prefix: &str) -> Option<ScratchDatabase> {
+        let Ok(admin_url) = std::env::var("VANTAY_TEST_POSTGRES_URL") else {
+            eprintln!("skipped: VANTAY_TEST_POSTGRES_URL is not set (CI sets it)");
+            return None;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::AnyPool::connect(&admin_url)
+            .await
+            .expect("the PostgreSQL server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("CREATE DATABASE");
+        let (server, _) = admin_url
+            .rsplit_once('/')
+            .expect("a URL ending in /database");
+        Some(ScratchDatabase {
+            url: format!("{server}/{name}"),
+            name,
+            admin,
+        })
+    }
+
+    /// Drops the database, closing any connection still open to it.
+    pub async fn remove(self) {
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&self.admin)
+        .await
+        .expect("DROP DATABASE");
+        self.admin.close().await;
+    }
+}

@@ -3,10 +3,12 @@
 //! directory and key file. Real SD14 prints; one finger captured as PNG, so
 //! the package's WSQ compression is exercised too.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const FINGERS: [&str; 10] = ["R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3", "L4", "L5"];
+use common::{sd14, FINGERS};
 const NAME: &str = "Phạm Thị Thuỳ Dương";
 const PHONE: &str = "0912 876 543";
 const GUARDIAN: &str = "Phạm Văn Bảohộ";
@@ -28,33 +30,25 @@ impl Install {
         }
     }
 
+    fn data(&self) -> PathBuf {
+        self.root.join(self.name).join("data")
+    }
+
+    fn key(&self) -> PathBuf {
+        self.root.join(self.name).join("keys/master.key")
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         let mut all: Vec<&str> = Vec::new();
         if self.lab {
             all.push("analysis-center");
         }
         all.extend(args);
-        Command::new(env!("CARGO_BIN_EXE_vantay"))
-            .args(&all)
-            .env("VANTAY_DATA", self.root.join(self.name).join("data"))
-            .env(
-                "VANTAY_KEY_FILE",
-                self.root.join(self.name).join("keys/master.key"),
-            )
-            .env_remove("VANTAY_DATABASE_URL")
-            .output()
-            .unwrap()
+        common::vantay(&self.data(), &self.key(), &all)
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{} {args:?} failed:\n{}",
-            self.name,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        common::succeeded(self.run(args), &format!("{} {args:?}", self.name))
     }
 
     /// Runs a command that must fail; returns its message.
@@ -71,16 +65,6 @@ impl Install {
 
     fn identity(&self) -> String {
         self.ok(&["identity"]).trim().to_owned()
-    }
-}
-
-fn sd14() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
     }
 }
 
@@ -421,11 +405,8 @@ impl Install {
         use std::io::BufRead as _;
         let mut child = Command::new(env!("CARGO_BIN_EXE_vantay"))
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("VANTAY_DATA", self.root.join(self.name).join("data"))
-            .env(
-                "VANTAY_KEY_FILE",
-                self.root.join(self.name).join("keys/master.key"),
-            )
+            .env("VANTAY_DATA", self.data())
+            .env("VANTAY_KEY_FILE", self.key())
             .env_remove("VANTAY_DATABASE_URL")
             .stdout(std::process::Stdio::piped())
             .spawn()

@@ -1,10 +1,12 @@
 //! The `vantay` binary end to end on the embedded defaults: init, intake
 //! (directory and .zip), seal, verify, checkpoint, export, erase, recover.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const FINGERS: [&str; 10] = ["R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3", "L4", "L5"];
+use common::{sd14, FINGERS};
 
 struct Centre {
     dir: tempfile::TempDir,
@@ -26,33 +28,11 @@ impl Centre {
     }
 
     fn vantay(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_vantay"))
-            .args(args)
-            .env("VANTAY_DATA", self.data())
-            .env("VANTAY_KEY_FILE", self.key())
-            .env_remove("VANTAY_DATABASE_URL")
-            .output()
-            .unwrap()
+        common::vantay(&self.data(), &self.key(), args)
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.vantay(args);
-        assert!(
-            out.status.success(),
-            "vantay {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-}
-
-fn sd14() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sd14-dev");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
+        common::succeeded(self.vantay(args), &format!("vantay {args:?}"))
     }
 }
 

@@ -181,6 +181,16 @@ impl AnalysisCentre {
         if !auto && !unreviewed.is_empty() {
             return Err(AnalysisError::NotReviewed(unreviewed));
         }
+        // A signed result is complete: the report needs every loop's and
+        // whorl's count, and the engine cannot give one without a delta.
+        let uncounted: Vec<Finger> = outcomes
+            .iter()
+            .filter(|(f, o)| !reviewed.contains(f) && o.as_ref().is_some_and(needs_count))
+            .map(|(f, _)| *f)
+            .collect();
+        if !uncounted.is_empty() {
+            return Err(AnalysisError::Uncounted(uncounted));
+        }
         let fingers: Vec<FingerResult> = outcomes
             .into_iter()
             .filter_map(|(finger, outcome)| outcome.map(|outcome| FingerResult { finger, outcome }))
@@ -241,4 +251,11 @@ impl AnalysisCentre {
         PublicIdentity::parse(&row.try_get::<String, _>("identity")?)
             .map_err(|_| AnalysisError::Corrupt("a partner's identity line".into()))
     }
+}
+
+/// Whether an outcome is a reading whose ridge counts do not fit its class
+/// (a loop or whorl whose delta the engine did not find): an analyst must
+/// count it before the result is signed.
+pub fn needs_count(outcome: &FingerOutcome) -> bool {
+    matches!(outcome, FingerOutcome::Analysed(reading) if reading.check_ridge_counts().is_err())
 }

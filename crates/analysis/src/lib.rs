@@ -33,7 +33,7 @@ pub use analysts::{
     Analyst, AnalystError, OneTimePassword, Session, SessionToken, IDLE_MINUTES, LOCK_MINUTES,
     MAX_FAILURES, MIN_PASSWORD_CHARS, SESSION_HOURS,
 };
-pub use answer::AnswerSummary;
+pub use answer::{needs_count, AnswerSummary};
 pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};
 pub use delivery::PendingResult;
@@ -97,6 +97,10 @@ pub enum AnalysisError {
     /// The package has no result yet.
     #[error("package {0} is not answered yet: review its fingers and answer it first")]
     NotAnswered(Uuid),
+    /// The engine's reading of some fingers lacks the ridge counts its class
+    /// needs (it found no delta to count from), so `--auto` cannot accept it.
+    #[error("the engine could not count the ridges of fingers {} (no delta found): give their counts (`vantay analysis-center review PACKAGE FINGER --ridge-counts N`, or on the analyst page) or mark them for rescan, then answer again", codes(.0))]
+    Uncounted(Vec<Finger>),
     /// Some fingers were not reviewed and `--auto` was not given.
     #[error("fingers {} are not reviewed yet: review them, or answer with --auto to accept the engine's readings", codes(.0))]
     NotReviewed(Vec<Finger>),

@@ -61,6 +61,35 @@ async fn auto_answer_round_trip() {
     // Receiving the same file again stores nothing new.
     assert!(!w.lab.receive(&package, Utc::now()).await.unwrap().new);
 
+    // The engine runs; a loop or whorl whose delta it did not find has no
+    // count, and an automatic answer refuses to sign it, naming the finger.
+    w.lab.work("test", Some(received.header.id)).await.unwrap();
+    let uncounted: Vec<Finger> = w
+        .lab
+        .current_outcomes(received.header.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, o)| o.as_ref().is_some_and(vantay_analysis::needs_count))
+        .map(|(f, _)| f)
+        .collect();
+    eprintln!("the engine could not count {uncounted:?}");
+    if !uncounted.is_empty() {
+        let err = w
+            .lab
+            .answer(received.header.id, "analyst-1", true, Utc::now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AnalysisError::Uncounted(f) if *f == uncounted),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--ridge-counts"), "{err}");
+    }
+    let counted =
+        vantay_testkit::count_what_the_engine_could_not(&w.lab, received.header.id, "analyst-1")
+            .await;
+    assert_eq!(counted, uncounted);
     let (summary, result) = w
         .lab
         .answer(received.header.id, "analyst-1", true, Utc::now())
@@ -84,7 +113,13 @@ async fn auto_answer_round_trip() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(stored.analyst, "auto");
+    // Nobody reviewed any finger: the result says so; counted fingers name the analyst.
+    let signer = if counted.is_empty() {
+        "auto"
+    } else {
+        "analyst-1"
+    };
+    assert_eq!(stored.analyst, signer);
     assert!(stored.engine.starts_with("vantay-print "));
     let err = w
         .lab

@@ -47,6 +47,13 @@ pub enum AnalysisCommand {
     },
     /// List the packages received.
     Packages,
+    /// One JSON line per finger of a package: the current reading (the
+    /// engine's, or the review that replaced it), and whether an analyst
+    /// must still count its ridges.
+    Show {
+        /// The package id.
+        package: Uuid,
+    },
     /// Confirm, correct or reject one finger's reading.
     Review(ReviewArgs),
     /// Sign and encrypt the result of a package for the centre that sent it.
@@ -191,6 +198,7 @@ pub async fn run(location: &Location, command: AnalysisCommand) -> anyhow::Resul
                 println!("{}", serde_json::to_string(&package)?);
             }
         }
+        AnalysisCommand::Show { package } => show(&place, package).await?,
         AnalysisCommand::Review(args) => review(&place, args).await?,
         AnalysisCommand::Answer {
             package,
@@ -317,6 +325,25 @@ async fn open(place: &Place, package: &Path, out: &Path) -> anyhow::Result<()> {
         "{}",
         serde_json::json!({ "package": header.id, "new": received.new, "dir": out })
     );
+    Ok(())
+}
+
+async fn show(place: &Place, package: Uuid) -> anyhow::Result<()> {
+    let lab = place.open().await?;
+    for (finger, outcome) in lab.current_outcomes(package).await? {
+        let needs_count = outcome.as_ref().is_some_and(vantay_analysis::needs_count);
+        let line = match outcome {
+            None => serde_json::json!({ "finger": finger, "state": "pending" }),
+            Some(FingerOutcome::Rescan { reason }) => {
+                serde_json::json!({ "finger": finger, "state": "rescan", "reason": reason })
+            }
+            Some(FingerOutcome::Analysed(reading)) => serde_json::json!({
+                "finger": finger, "state": "analysed", "reading": reading,
+                "needs_count": needs_count,
+            }),
+        };
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -172,7 +172,16 @@ fn finger_section(
 
 fn reading_facts(r: &Reading) -> String {
     let (vi, en) = class_label(r.class);
-    let counts = if r.ridge_counts.is_empty() {
+    let counts = if r.check_ridge_counts().is_err() {
+        // `answer --auto` refuses such a reading: say so where it is fixed.
+        format!(
+            "<span class=\"needs-count\">{}</span>",
+            both(
+                "Cần đếm vân: máy không tìm thấy đủ tam giác điểm; nhập số vân bên dưới",
+                "Count needed: the engine did not find the deltas; enter the counts below"
+            )
+        )
+    } else if r.ridge_counts.is_empty() {
         "—".to_owned()
     } else {
         r.ridge_counts

@@ -28,7 +28,7 @@ use vantay_print::classify::FeatureSet;
 use vantay_print::classify::{self, Anchor, GridLayout, GridShape, PatternClass};
 use vantay_print::grid::Grid;
 use vantay_print::model::{Model, TrainOptions};
-use vantay_print::orientation::{BlockTensors, SmoothScratch};
+use vantay_print::orientation::BlockTensors;
 use vantay_print::params::Params;
 use vantay_print::pattern;
 use vantay_print::{overlay, Extractor};
@@ -52,6 +52,9 @@ struct Options {
     mask_coherence: Option<f32>,
     multiscale: bool,
     flow: bool,
+    mirror: bool,
+    tta: bool,
+    fine_flow: bool,
 }
 
 fn parse_options() -> Options {
@@ -74,6 +77,9 @@ fn parse_options() -> Options {
         mask_coherence: None,
         multiscale: classify::SHIPPED_MULTISCALE,
         flow: classify::SHIPPED_FLOW,
+        mirror: false,
+        tta: false,
+        fine_flow: classify::SHIPPED_FINE_FLOW,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -94,6 +100,10 @@ fn parse_options() -> Options {
             "--no-multiscale" => options.multiscale = false,
             "--flow" => options.flow = true,
             "--no-flow" => options.flow = false,
+            "--mirror" => options.mirror = true,
+            "--fine-flow" => options.fine_flow = true,
+            "--no-fine-flow" => options.fine_flow = false,
+            "--tta" => options.tta = true,
             "--mask-share" => {
                 options.mask_share = Some(
                     args.next()
@@ -174,17 +184,27 @@ fn parse_grids(spec: &str) -> Vec<GridLayout> {
 struct Sample {
     file: String,
     label: PatternClass,
+    /// The decoded print (not cached: decoding is quick).
+    image: image::GrayImage,
     tensors: BlockTensors,
     mask: Grid<u8>,
     by_rules: PatternClass,
     features: Vec<f32>,
+    /// Features of the print seen in a mirror (empty unless asked for).
+    mirrored: Vec<f32>,
 }
 
 fn main() {
     let options = parse_options();
     let labels = read_labels(&options.data.join("labels.csv"));
     let mut samples = match options.cache.as_deref().filter(|p| p.exists()) {
-        Some(path) => cache::read(path),
+        Some(path) => {
+            let mut samples = cache::read(path);
+            samples
+                .par_iter_mut()
+                .for_each(|s| s.image = load(&options, &s.file));
+            samples
+        }
         None => {
             eprintln!("analysing {} prints…", labels.len());
             let samples: Vec<Sample> = labels
@@ -204,28 +224,35 @@ fn main() {
         grids: options.grids.clone(),
         multiscale: options.multiscale,
         flow: options.flow,
+        fine_flow: options.fine_flow,
     };
     let mut params = Params::for_ppi(500);
     let remask = options.mask_share.is_some() || options.mask_coherence.is_some();
     params.mask_energy_share = options.mask_share.unwrap_or(params.mask_energy_share);
     params.mask_min_coherence = options.mask_coherence.unwrap_or(params.mask_min_coherence);
-    samples.par_iter_mut().for_each_init(
-        || (SmoothScratch::default(), Vec::new()),
-        |(scratch, fields), s| {
+    samples
+        .par_iter_mut()
+        .for_each_init(pattern::Scratch::default, |scratch, s| {
             if remask {
                 // Segmentation with other thresholds, from the same tensors.
                 vantay_print::mask::compute(&s.tensors, &params, &mut s.mask);
             }
-            let e = pattern::evidence(&s.tensors, &s.mask, &params, &set, scratch, fields);
+            let e = pattern::evidence(&s.image, &s.tensors, &s.mask, &params, &set, scratch);
             s.by_rules = classify::by_rules(&e.points);
             s.features = e.features;
-        },
-    );
+            if options.mirror || options.tta {
+                let (tensors, mask) = (s.tensors.mirrored(), s.mask.mirrored());
+                let image = image::imageops::flip_horizontal(&s.image);
+                s.mirrored =
+                    pattern::evidence(&image, &tensors, &mask, &params, &set, scratch).features;
+            }
+        });
     eprintln!(
-        "{} features per print (multiscale {}, flow {})",
+        "{} features per print (multiscale {}, flow {}, fine flow {})",
         samples[0].features.len(),
         set.multiscale,
-        set.flow
+        set.flow,
+        set.fine_flow
     );
     if let Some(path) = &options.dump {
         // One line per print: file, class, features (for looking at them elsewhere).
@@ -260,6 +287,7 @@ fn main() {
                 &train_options,
                 options.seeds,
                 split as u64,
+                (options.mirror, options.tta),
             );
             let (overall, recall) = scores_of(&truth, &p);
             println!(
@@ -301,7 +329,10 @@ fn main() {
             FeatureSet::shipped(),
             "--write-model needs the shipped feature set (classify::SHIPPED_*): the engine would read other features"
         );
-        let model = Model::train(&training_set(samples.iter()), &TrainOptions::default());
+        let model = Model::train(
+            &training_set(samples.iter(), options.mirror),
+            &TrainOptions::default(),
+        );
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model.json");
         std::fs::write(
             &path,
@@ -357,10 +388,12 @@ fn analyse(
     Sample {
         file: file.to_string(),
         label,
+        image,
         tensors: tensors.clone(),
         mask: mask.clone(),
         by_rules: analysis.class,
         features: Vec::new(),
+        mirrored: Vec::new(),
     }
 }
 
@@ -378,8 +411,18 @@ fn load(options: &Options, file: &str) -> image::GrayImage {
     }
 }
 
-fn training_set<'a>(samples: impl Iterator<Item = &'a Sample>) -> Vec<(Vec<f32>, PatternClass)> {
-    samples.map(|s| (s.features.clone(), s.label)).collect()
+/// The training pairs of `samples`, with each print's mirror image as a
+/// second print (label mirrored) when it was computed.
+fn training_set<'a>(
+    samples: impl Iterator<Item = &'a Sample>,
+    mirror: bool,
+) -> Vec<(Vec<f32>, PatternClass)> {
+    samples
+        .flat_map(|s| {
+            let mirror = mirror.then(|| (s.mirrored.clone(), s.label.mirrored()));
+            std::iter::once((s.features.clone(), s.label)).chain(mirror)
+        })
+        .collect()
 }
 
 /// Stratified folds: the prints of each class dealt out in turn, so every
@@ -392,6 +435,7 @@ fn cross_validate(
     train_options: &TrainOptions,
     seeds: usize,
     split: u64,
+    (mirror, tta): (bool, bool),
 ) -> Vec<PatternClass> {
     let mut by_class: BTreeMap<PatternClass, Vec<usize>> = BTreeMap::new();
     for (i, s) in samples.iter().enumerate() {
@@ -423,6 +467,7 @@ fn cross_validate(
                     .enumerate()
                     .filter(|(i, _)| fold_of[*i] != fold)
                     .map(|(_, s)| s),
+                mirror,
             );
             let models: Vec<Model> = (1..=seeds as u64)
                 .map(|seed| {
@@ -442,6 +487,13 @@ fn cross_validate(
                     for model in &models {
                         let q = model.predict(&s.features);
                         p.iter_mut().zip(q).for_each(|(a, b)| *a += b);
+                        if tta {
+                            // The mirror's left loop is this print's right loop.
+                            let q = model.predict(&s.mirrored);
+                            for class in PatternClass::ALL {
+                                p[class.index()] += q[class.mirrored().index()];
+                            }
+                        }
                     }
                     let best = (0..p.len())
                         .max_by(|&a, &b| p[a].total_cmp(&p[b]))
@@ -581,10 +633,12 @@ mod cache {
         Sample {
             file,
             label,
+            image: image::GrayImage::default(),
             tensors,
             mask,
             by_rules: PatternClass::A,
             features: Vec::new(),
+            mirrored: Vec::new(),
         }
     }
 

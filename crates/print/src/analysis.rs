@@ -9,7 +9,7 @@ use crate::classify::{self, FeatureSet, PatternClass, Subtype};
 use crate::grid::Grid;
 use crate::model::{self, Model};
 use crate::normalize::{self, BlockStats};
-use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
+use crate::orientation::{self, BlockTensors, OrientationField};
 use crate::params::Params;
 use crate::quality::{self, Quality};
 use crate::singular::SingularPoints;
@@ -114,10 +114,9 @@ pub struct Extractor {
     stats: BlockStats,
     tensors: BlockTensors,
     mask: Grid<u8>,
-    scratch: SmoothScratch,
-    /// The orientation field at every scale: ridge directions first, then
-    /// the field of the singular points (see [`pattern::evidence`]).
-    fields: Vec<OrientationField>,
+    /// Buffers of [`pattern::evidence`], with the orientation field at
+    /// every scale: ridge directions first, then the field of the singular points.
+    scratch: pattern::Scratch,
     periods: Grid<f32>,
     features: FeatureSet,
 }
@@ -141,8 +140,7 @@ impl Extractor {
             stats: BlockStats::default(),
             tensors: BlockTensors::default(),
             mask: Grid::default(),
-            scratch: SmoothScratch::default(),
-            fields: Vec::new(),
+            scratch: pattern::Scratch::default(),
             periods: Grid::default(),
             features: FeatureSet::shipped(),
         }
@@ -168,14 +166,14 @@ impl Extractor {
         orientation::block_tensors(image, p.block, &mut self.tensors);
         mask::compute(&self.tensors, &p, &mut self.mask);
         let evidence = pattern::evidence(
+            image,
             &self.tensors,
             &self.mask,
             &p,
             &self.features,
             &mut self.scratch,
-            &mut self.fields,
         );
-        let (field, coarse) = (&self.fields[0], &self.fields[1]);
+        let (field, coarse) = (&self.scratch.fields[0], &self.scratch.fields[1]);
         frequency::compute(image, field, &self.mask, &p, &mut self.periods);
         let pattern::Evidence { points, features } = evidence;
         let class = classify::classify(&features, &points, coarse, self.model.as_ref());

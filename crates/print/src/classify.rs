@@ -48,6 +48,16 @@ impl PatternClass {
         self as usize
     }
 
+    /// The class of the same print seen in a mirror: a left loop becomes a
+    /// right loop and the other way round; the other classes stay.
+    pub fn mirrored(self) -> PatternClass {
+        match self {
+            PatternClass::L => PatternClass::R,
+            PatternClass::R => PatternClass::L,
+            other => other,
+        }
+    }
+
     /// The class of a one-letter label (`A`, `T`, `L`, `R`, `W`).
     pub fn from_letter(letter: &str) -> Option<PatternClass> {
         PatternClass::ALL
@@ -182,6 +192,9 @@ pub struct FeatureSet {
     pub multiscale: bool,
     /// Pseudo-ridges traced round the core ([`crate::flow::features`]).
     pub flow: bool,
+    /// Pseudo-ridges traced on a fine field near the core
+    /// ([`crate::fine_flow::features`]).
+    pub fine_flow: bool,
 }
 
 impl FeatureSet {
@@ -191,6 +204,7 @@ impl FeatureSet {
             grids: SHIPPED_GRIDS.to_vec(),
             multiscale: SHIPPED_MULTISCALE,
             flow: SHIPPED_FLOW,
+            fine_flow: SHIPPED_FINE_FLOW,
         }
     }
 
@@ -203,6 +217,11 @@ impl FeatureSet {
                 0
             }
             + if self.flow { crate::flow::FEATURES } else { 0 }
+            + if self.fine_flow {
+                crate::fine_flow::FEATURES
+            } else {
+                0
+            }
     }
 
     /// Whether the set has no features (never: the point features are always in).
@@ -215,6 +234,8 @@ impl FeatureSet {
 pub const SHIPPED_MULTISCALE: bool = false;
 /// Whether the shipped model reads the traced pseudo-ridges.
 pub const SHIPPED_FLOW: bool = true;
+/// Whether the shipped model reads the pseudo-ridges of the fine field.
+pub const SHIPPED_FINE_FLOW: bool = true;
 
 /// Length of the shipped feature vector.
 pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
@@ -225,6 +246,11 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
     }
     + if SHIPPED_FLOW {
         crate::flow::FEATURES
+    } else {
+        0
+    }
+    + if SHIPPED_FINE_FLOW {
+        crate::fine_flow::FEATURES
     } else {
         0
     };

@@ -15,10 +15,21 @@ use std::f32::consts::PI;
 use crate::grid::Grid;
 use crate::orientation::OrientationField;
 
-/// Step along a pseudo-ridge, in blocks.
-const STEP: f32 = 1.0;
-/// Most steps in each direction from the seed.
-const MAX_STEPS: usize = 110;
+/// How far a pseudo-ridge is followed: the step and the most steps in each
+/// direction from the seed, in cells of the field it runs on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reach {
+    /// Step length, cells.
+    pub step: f32,
+    /// Most steps each way.
+    pub max_steps: usize,
+}
+
+/// The reach on the block field: steps of one block, at most 110 each way.
+pub const BLOCK_REACH: Reach = Reach {
+    step: 1.0,
+    max_steps: 110,
+};
 /// A line that has turned this much circles: tracing it further adds nothing.
 const MAX_TURN: f32 = 3.0 * PI;
 /// Seeds lie on square lattices of these pitches (blocks), aligned on the
@@ -52,14 +63,26 @@ const GLOBAL_PITCH: usize = 6;
 
 /// Number of features of [`features`].
 pub const FEATURES: usize = 3 * ZONE_FEATURES;
-const ZONE_FEATURES: usize = 12;
+/// Number of summaries of one zone's lines ([`zone_features`]).
+pub(crate) const ZONE_FEATURES: usize = 12;
 
 /// Traces the pseudo-ridge through (`x`, `y`) (block units) both ways until
-/// it leaves `mask`, circles, or reaches [`MAX_STEPS`].
+/// it leaves `mask`, circles, or reaches the end of [`BLOCK_REACH`].
 pub fn trace(field: &OrientationField, mask: &Grid<u8>, x: f32, y: f32) -> Trace {
+    trace_with(field, mask, (x, y), BLOCK_REACH)
+}
+
+/// [`trace`] on any field (`seed` in its cells), as far as `reach` allows.
+pub fn trace_with(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    seed: (f32, f32),
+    reach: Reach,
+) -> Trace {
+    let (x, y) = seed;
     let start = direction(field, x, y);
-    let forward = half(field, mask, (x, y), start, None);
-    let backward = half(field, mask, (x, y), (-start.0, -start.1), None);
+    let forward = half(field, mask, (x, y), start, reach, None);
+    let backward = half(field, mask, (x, y), (-start.0, -start.1), reach, None);
     // The backward half runs the other way: reversed, its turning changes sign.
     let turning = forward.turning - backward.turning;
     let (ox, oy) = (
@@ -81,8 +104,15 @@ pub fn trace(field: &OrientationField, mask: &Grid<u8>, x: f32, y: f32) -> Trace
 pub fn path(field: &OrientationField, mask: &Grid<u8>, x: f32, y: f32) -> Vec<(f32, f32)> {
     let start = direction(field, x, y);
     let (mut back, mut ahead) = (Vec::new(), Vec::new());
-    half(field, mask, (x, y), (-start.0, -start.1), Some(&mut back));
-    half(field, mask, (x, y), start, Some(&mut ahead));
+    half(
+        field,
+        mask,
+        (x, y),
+        (-start.0, -start.1),
+        BLOCK_REACH,
+        Some(&mut back),
+    );
+    half(field, mask, (x, y), start, BLOCK_REACH, Some(&mut ahead));
     back.reverse();
     back.push((x, y));
     back.extend(ahead);
@@ -136,8 +166,13 @@ fn half(
     mask: &Grid<u8>,
     seed: (f32, f32),
     dir: (f32, f32),
+    reach: Reach,
     mut points: Option<&mut Vec<(f32, f32)>>,
 ) -> Half {
+    let Reach {
+        step: stride,
+        max_steps,
+    } = reach;
     let mut p = seed;
     let mut d = dir;
     let mut out = Half {
@@ -148,16 +183,16 @@ fn half(
         length: 0.0,
     };
     let mut recent = [0.0f32; 4];
-    for step in 0..MAX_STEPS {
+    for step in 0..max_steps {
         // Midpoint rule: the direction half a step ahead keeps the line on
         // its ridge through the curve of a recurve.
         let u1 = aligned(field, p, d);
-        let mid = (p.0 + 0.5 * STEP * u1.0, p.1 + 0.5 * STEP * u1.1);
+        let mid = (p.0 + 0.5 * stride * u1.0, p.1 + 0.5 * stride * u1.1);
         if !inside(mask, mid) {
             break;
         }
         let u = aligned(field, mid, u1);
-        let next = (p.0 + STEP * u.0, p.1 + STEP * u.1);
+        let next = (p.0 + stride * u.0, p.1 + stride * u.1);
         if !inside(mask, next) {
             break;
         }
@@ -166,7 +201,7 @@ fn half(
         out.abs_turning += turn.abs();
         recent[step % 4] = turn;
         out.sharpest = out.sharpest.max(recent.iter().sum::<f32>().abs());
-        out.length += STEP;
+        out.length += stride;
         p = next;
         d = u;
         if let Some(points) = points.as_deref_mut() {
@@ -234,7 +269,8 @@ pub fn features(field: &OrientationField, mask: &Grid<u8>, anchor: (f32, f32)) -
     out
 }
 
-fn zone_features(traces: &[Trace], out: &mut Vec<f32>) {
+/// The [`ZONE_FEATURES`] summaries of one zone's lines (see [`features`]).
+pub(crate) fn zone_features(traces: &[Trace], out: &mut Vec<f32>) {
     if traces.is_empty() {
         out.extend([0.0; ZONE_FEATURES]);
         return;

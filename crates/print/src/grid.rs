@@ -40,6 +40,14 @@ impl<T: Copy + Default> Grid<T> {
     pub fn set(&mut self, c: usize, r: usize, v: T) {
         self.data[r * self.cols + c] = v;
     }
+
+    /// The grid seen in a mirror: columns in reverse order.
+    pub fn mirrored(&self) -> Self {
+        let mut data = self.data.clone();
+        data.chunks_mut(self.cols.max(1))
+            .for_each(|row| row.reverse());
+        Grid { data, ..*self }
+    }
 }
 
 impl Grid<f32> {

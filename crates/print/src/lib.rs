@@ -10,8 +10,9 @@
 //! 5. [`frequency`]: the local ridge period;
 //! 6. [`singular`]: cores and deltas by the Poincaré index of a smoother field;
 //! 7. [`flow`]: pseudo-ridges traced through the field (do they circle,
-//!    recurve or run across?); [`pattern::evidence`] runs 4–7 and gathers
-//!    the class features;
+//!    recurve or run across?), and [`fine_flow`] the same on a fine field
+//!    near the core, where a small inner circuit survives;
+//!    [`pattern::evidence`] runs 4–7 and gathers the class features;
 //! 8. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and subtype;
 //! 9. [`ridge_count`]: core–delta ridge counts;
 //! 10. [`quality`]: a 0–100 score and a per-block map.
@@ -33,6 +34,7 @@
 mod analysis;
 pub mod batch;
 pub mod classify;
+pub mod fine_flow;
 pub mod flow;
 pub mod frequency;
 pub mod grid;

@@ -23,6 +23,22 @@ pub struct BlockTensors {
     pub energy: Grid<f32>,
 }
 
+impl BlockTensors {
+    /// The tensors of the print seen in a mirror (left and right swapped):
+    /// columns reversed, and gx changes sign, so the gx·gy part does too.
+    /// Exact when the image width is a multiple of the block.
+    pub fn mirrored(&self) -> BlockTensors {
+        let mut vy = self.vy.mirrored();
+        vy.data.iter_mut().for_each(|v| *v = -*v);
+        BlockTensors {
+            block: self.block,
+            vx: self.vx.mirrored(),
+            vy,
+            energy: self.energy.mirrored(),
+        }
+    }
+}
+
 /// A smoothed orientation field.
 #[derive(Clone, Debug, Default)]
 pub struct OrientationField {

@@ -3,12 +3,25 @@
 //! class model reads. One function, so that the engine and the evaluation
 //! (which caches the tensors of the labelled prints) compute exactly the same.
 
+use image::GrayImage;
+
 use crate::classify::{self, FeatureSet};
+use crate::fine_flow::{self, FineScratch};
 use crate::grid::Grid;
 use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
 use crate::params::Params;
 use crate::singular::{self, SingularPoints};
 use crate::{flow, mask};
+
+/// Buffers of [`evidence`], kept from one print to the next.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    smooth: SmoothScratch,
+    fine: FineScratch,
+    /// The orientation field at every scale: `fields[0]` is the
+    /// ridge-direction field, `fields[1]` the field of the singular points.
+    pub fields: Vec<OrientationField>,
+}
 
 /// The singular points and feature vector of one print.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,30 +32,36 @@ pub struct Evidence {
     pub features: Vec<f32>,
 }
 
-/// Smooths `tensors` at every radius of [`singular::SCALES`] into `fields`
-/// (`fields[0]` is the ridge-direction field, radius `params.smooth_radius`;
-/// `fields[1]` the field of the singular points, `params.singular_smooth_radius`),
-/// finds the singular points and computes the features of `set`.
+/// Smooths `tensors` at every radius of [`singular::SCALES`] into
+/// `scratch.fields` (`fields[0]` is the ridge-direction field, radius
+/// `params.smooth_radius`; `fields[1]` the field of the singular points,
+/// `params.singular_smooth_radius`), finds the singular points and computes
+/// the features of `set` (the fine flow reads `image` round the core).
 pub fn evidence(
+    image: &GrayImage,
     tensors: &BlockTensors,
     mask: &Grid<u8>,
     params: &Params,
     set: &FeatureSet,
-    scratch: &mut SmoothScratch,
-    fields: &mut Vec<OrientationField>,
+    scratch: &mut Scratch,
 ) -> Evidence {
+    let Scratch {
+        smooth,
+        fine,
+        fields,
+    } = scratch;
     let mut radii = singular::SCALES;
     radii[0] = params.smooth_radius;
     radii[1] = params.singular_smooth_radius;
     let wanted = if set.multiscale { radii.len() } else { 2 };
     fields.resize_with(wanted.max(fields.len()), OrientationField::default);
     for (field, &radius) in fields.iter_mut().zip(&radii).take(wanted) {
-        orientation::smooth(tensors, mask, radius, scratch, field);
+        orientation::smooth(tensors, mask, radius, smooth, field);
     }
-    let (fine, coarse) = (&fields[0], &fields[1]);
+    let (directions, coarse) = (&fields[0], &fields[1]);
     let inner = mask::shrink(mask, params.singular_margin);
-    let mut points = singular::detect(coarse, &inner, &fine.coherence, params);
-    singular::refine(&mut points, fine, mask, params.singular_refine_reach);
+    let mut points = singular::detect(coarse, &inner, &directions.coherence, params);
+    singular::refine(&mut points, directions, mask, params.singular_refine_reach);
     let mut features = classify::features_with(&points, coarse, mask, &set.grids);
     let b = coarse.block as f32;
     let anchor = points
@@ -55,13 +74,17 @@ pub fn evidence(
             &fields[..wanted],
             &inner,
             mask,
-            &fine.coherence,
+            &directions.coherence,
             params,
             anchor,
         ));
     }
     if set.flow {
-        features.extend(flow::features(fine, mask, anchor));
+        features.extend(flow::features(directions, mask, anchor));
+    }
+    if set.fine_flow {
+        let px = (anchor.0 * b, anchor.1 * b);
+        features.extend(fine_flow::features(image, mask, tensors.block, px, fine));
     }
     Evidence { points, features }
 }

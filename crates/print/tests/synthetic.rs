@@ -194,9 +194,10 @@ fn polar_features_see_whorls_circle_more_than_loops() {
 }
 
 #[test]
-fn shipped_features_are_the_shipped_grids_then_the_traced_flow() {
+fn shipped_features_are_the_grids_then_the_traced_flow_then_the_fine_flow() {
+    use vantay_print::fine_flow::{self, FineScratch};
     use vantay_print::{classify, flow};
-    for (_, _, _, analysis) in cases() {
+    for (_, _, print, analysis) in cases() {
         let d = &analysis.details;
         assert_eq!(d.features.len(), classify::FEATURES);
         let grids = classify::features_with(
@@ -206,7 +207,13 @@ fn shipped_features_are_the_shipped_grids_then_the_traced_flow() {
             classify::SHIPPED_GRIDS,
         );
         assert_eq!(d.features[..grids.len()], grids[..]);
-        const { assert!(classify::SHIPPED_FLOW && !classify::SHIPPED_MULTISCALE) };
+        const {
+            assert!(
+                classify::SHIPPED_FLOW
+                    && classify::SHIPPED_FINE_FLOW
+                    && !classify::SHIPPED_MULTISCALE
+            )
+        };
         let b = d.orientation.block as f32;
         let anchor = d
             .singular
@@ -214,11 +221,40 @@ fn shipped_features_are_the_shipped_grids_then_the_traced_flow() {
             .first()
             .map(|c| (c.x / b, c.y / b))
             .unwrap_or_else(|| classify::centroid(&d.mask));
+        let traced = grids.len() + flow::FEATURES;
         assert_eq!(
-            d.features[grids.len()..],
+            d.features[grids.len()..traced],
             flow::features(&d.orientation, &d.mask, anchor)[..]
         );
+        let fine = fine_flow::features(
+            &print.image,
+            &d.mask,
+            d.orientation.block,
+            (anchor.0 * b, anchor.1 * b),
+            &mut FineScratch::default(),
+        );
+        assert_eq!(d.features[traced..], fine[..]);
     }
+}
+
+/// Share of the fine field's pseudo-ridges near the core that circle: a
+/// whorl's small central circuits survive there.
+#[test]
+fn fine_traced_ridges_circle_round_whorls_only() {
+    use vantay_print::{classify, flow};
+    let circling = classify::feature_len(classify::SHIPPED_GRIDS) + flow::FEATURES;
+    let mean = |classes: &[PatternClass]| {
+        let v: Vec<f32> = of_class(classes)
+            .map(|c| c.3.details.features[circling])
+            .collect();
+        v.iter().sum::<f32>() / v.len() as f32
+    };
+    let (w, l) = (
+        mean(&[PatternClass::W]),
+        mean(&[PatternClass::L, PatternClass::R]),
+    );
+    println!("fine field, share of circling lines near the core: whorls {w:.2}, loops {l:.2}");
+    assert!(w > 0.3 && l < 0.1, "whorls {w:.2}, loops {l:.2}");
 }
 
 /// Share of the pseudo-ridges round the core that circle (|turning| ≥ 1.6π).

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 mod commands;
 mod context;
 
-use commands::{analysis_center, exchange, serve};
+use commands::{analysis_center, appointment, exchange, serve, staff};
 use commands::{
     case, centre, customer, intake, print_analyze, print_convert, report, tables_check,
 };
@@ -38,9 +38,12 @@ enum Command {
     RotateKeys,
     /// Import a capture bundle as a new captured case.
     Intake(intake::IntakeArgs),
-    /// Show, seal or list cases.
+    /// Show, seal, review or list cases.
     #[command(subcommand)]
     Case(case::CaseCommand),
+    /// Staff accounts: add one (with its signed agreement), list them.
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
     /// Print this centre's public identity.
     Identity,
     /// Print the latest signed ledger checkpoint.
@@ -68,6 +71,15 @@ enum Command {
     AnalysisCenter(analysis_center::AnalysisCommand),
     /// Render an analysed case's report as PDF (kept sealed, copy written to --out).
     Report(report::ReportArgs),
+    /// Book or move a reviewed case's report appointment with a counsellor (step 6).
+    Schedule(appointment::ScheduleArgs),
+    /// Release to their counsellor every report whose appointment is at most
+    /// three days away (step 7; `serve` does it every minute).
+    ReleaseDue,
+    /// Open a stored report under the custody rule; a copy goes to --out.
+    OpenReport(appointment::OpenReportArgs),
+    /// Record that the report was handed to the customer (step 8).
+    Deliver(appointment::DeliverArgs),
     /// Interpretation tables: check one before use.
     #[command(subcommand)]
     Tables(TablesCommand),
@@ -135,6 +147,11 @@ async fn run_async(location: &Location, command: Command) -> anyhow::Result<Exit
         Command::ImportResult(args) => exchange::import_result(location, args).await,
         Command::AnalysisCenter(command) => analysis_center::run(location, command).await,
         Command::Report(args) => report::run(location, args).await,
+        Command::Staff(command) => staff::run(location, command).await,
+        Command::Schedule(args) => appointment::schedule(location, args).await,
+        Command::ReleaseDue => appointment::release_due(location).await,
+        Command::OpenReport(args) => appointment::open_report(location, args).await,
+        Command::Deliver(args) => appointment::deliver(location, args).await,
         Command::Print(_) | Command::Tables(_) => {
             unreachable!("these commands run without the runtime")
         }

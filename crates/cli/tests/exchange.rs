@@ -409,6 +409,135 @@ fn reviewed_answer_through_the_command_line() {
     assert!(shown.contains("case.rescan"), "{shown}");
 }
 
+/// Steps 5–8 at the command line, after a real exchange: the admin reviews
+/// the rendered report, makes counsellor accounts and books the
+/// appointment; the counsellor opens the report only in their window, and
+/// records the hand-over.
+#[test]
+fn report_reaches_its_counsellor_and_the_customer_through_the_command_line() {
+    if sd14().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let path = |name: &str| root.join(name).to_str().unwrap().to_owned();
+    let (centre, lab, case) = sealed_case_between_two_installs(root);
+    centre.ok(&["dispatch", &case, "--to", "lab", "--out", &path("p.vtpkg")]);
+    let opened = json(&lab.ok(&["open", &path("p.vtpkg"), "--out", &path("o")]));
+    let id = opened["package"].as_str().unwrap();
+    lab.ok(&["answer", id, "--auto", "--out", &path("r.vtres")]);
+    let imported = json(&centre.ok(&["import-result", &path("r.vtres")]));
+    assert_eq!(imported["state"], "analysed", "{imported}");
+
+    // Step 5: reviewed once a report is rendered.
+    let why = centre.refused(&["case", "review", &case]);
+    assert!(why.contains("no report yet"), "{why}");
+    centre.ok(&["report", &case, "--out", &path("admin.pdf")]);
+    assert_eq!(
+        json(&centre.ok(&["case", "review", &case]))["state"],
+        "reviewed"
+    );
+
+    // Counsellor accounts, each with a signed agreement.
+    let today = chrono::Utc::now().date_naive();
+    for name in ["tuvan.lan", "tuvan.ngan"] {
+        let added = centre.ok(&[
+            "staff",
+            "add",
+            name,
+            "--role",
+            "counsellor",
+            "--agreement-version",
+            "NDA-2026-01",
+            "--agreement-signed",
+            &today.to_string(),
+        ]);
+        assert!(
+            added.contains("\"role\":\"counsellor\"") && added.contains("One-time password"),
+            "{added}"
+        );
+    }
+    let tomorrow = today.succ_opt().unwrap().to_string();
+    let why = centre.refused(&[
+        "staff",
+        "add",
+        "tuvan.minh",
+        "--role",
+        "counsellor",
+        "--agreement-version",
+        "NDA-2026-01",
+        "--agreement-signed",
+        &tomorrow,
+    ]);
+    assert!(why.contains("in the future"), "{why}");
+
+    // Step 6: booked in ten days, with a counsellor only.
+    let vietnam = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let in_days = |n: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(n))
+            .with_timezone(&vietnam)
+            .to_rfc3339()
+    };
+    let far = in_days(10);
+    let why = centre.refused(&["schedule", &case, "--at", &far, "--counsellor", "admin"]);
+    assert!(why.contains("not a counsellor"), "{why}");
+    let booked = json(&centre.ok(&["schedule", &case, "--at", &far, "--counsellor", "tuvan.lan"]));
+    assert_eq!(booked["state"], "scheduled", "{booked}");
+    let released = json(&centre.ok(&["release-due"]));
+    assert_eq!(released["released"], serde_json::json!([]));
+    let copy = path("counsellor.pdf");
+    let why = centre.refused(&["open-report", &case, "--as", "tuvan.lan", "--out", &copy]);
+    assert!(why.contains("three days before"), "{why}");
+
+    // Step 7: moved to two days from now, so the report is released at once.
+    let moved = json(&centre.ok(&[
+        "schedule",
+        &case,
+        "--at",
+        &in_days(2),
+        "--counsellor",
+        "tuvan.lan",
+    ]));
+    assert_eq!(moved["state"], "released_to_counsellor", "{moved}");
+    assert_eq!(moved["appointment"]["version"], 2);
+    let why = centre.refused(&["open-report", &case, "--as", "tuvan.ngan", "--out", &copy]);
+    assert!(why.contains("another counsellor"), "{why}");
+    centre.ok(&["open-report", &case, "--as", "tuvan.lan", "--out", &copy]);
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(path("admin.pdf")).unwrap()
+    );
+
+    // Step 8: the hand-over.
+    let why = centre.refused(&["deliver", &case, "--as", "tuvan.ngan"]);
+    assert!(why.contains("another counsellor"), "{why}");
+    let delivered = json(&centre.ok(&["deliver", &case, "--as", "tuvan.lan"]));
+    assert_eq!(delivered["state"], "delivered", "{delivered}");
+    let shown = json(&centre.ok(&["case", "show", &case]));
+    assert_eq!(shown["state"], "delivered");
+    assert_eq!(shown["appointment"]["counsellor_username"], "tuvan.lan");
+    assert!(shown["appointment"]["delivered_at"].is_string(), "{shown}");
+    let actions: Vec<&str> = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "case.review",
+        "appointment.book",
+        "appointment.reschedule",
+        "case.release",
+        "report.open.refused",
+        "report.deliver",
+    ] {
+        assert!(actions.contains(&wanted), "{wanted} in {actions:?}");
+    }
+    let staff = centre.ok(&["staff", "list"]);
+    assert_eq!(staff.lines().count(), 3, "{staff}");
+    centre.ok(&["verify"]);
+}
+
 /// `vantay serve` running as a process, stopped when dropped.
 struct Serving {
     child: std::process::Child,

@@ -29,4 +29,4 @@ pub use capture::{
 pub use case::{CaseState, TransitionError};
 pub use finger::{Finger, Hand, ParseFingerError};
 pub use ids::{CaseId, CustomerId, ParseIdError, StaffId};
-pub use staff::{Agreement, Role, Staff};
+pub use staff::{check_username, Agreement, ParseRoleError, Role, Staff, StaffInputError};

@@ -87,13 +87,13 @@ pub fn may_open_report(
 
 fn counsellor_window(id: StaffId, facts: &ReportFacts, now: DateTime<Utc>) -> Decision {
     use Decision::{Allow, Deny};
-    if facts.counsellor != Some(id) {
-        return Deny("the appointment names another counsellor");
-    }
-    let Some(appointment) = facts.appointment_at else {
+    let (Some(appointment), Some(named)) = (facts.appointment_at, facts.counsellor) else {
         return Deny("no appointment is booked");
     };
-    if now < appointment - COUNSELLOR_LEAD {
+    if named != id {
+        return Deny("the appointment names another counsellor");
+    }
+    if !is_released(appointment, now) {
         return Deny("the report is released three days before the appointment");
     }
     match facts.delivered_at {
@@ -101,6 +101,75 @@ fn counsellor_window(id: StaffId, facts: &ReportFacts, now: DateTime<Utc>) -> De
             Deny("access ended one day after delivery")
         }
         _ => Allow,
+    }
+}
+
+/// When the report of an appointment at `appointment` goes to the
+/// counsellor (step 7): [`COUNSELLOR_LEAD`] before it.
+pub fn release_at(appointment: DateTime<Utc>) -> DateTime<Utc> {
+    appointment - COUNSELLOR_LEAD
+}
+
+/// Whether, at `now`, the counsellor's window for an appointment at
+/// `appointment` has opened. The store's automatic release and the custody
+/// rule both ask this, so the state and the access never disagree.
+pub fn is_released(appointment: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now >= release_at(appointment)
+}
+
+/// Whether `staff` may run the centre's casework (step 5 review, step 6
+/// scheduling, staff accounts): an admin with a valid agreement.
+pub fn may_administer(staff: &Staff, now: DateTime<Utc>) -> Decision {
+    if !staff.may_touch_customer_data(now.date_naive()) {
+        return Decision::Deny("no valid confidentiality agreement on record");
+    }
+    if staff.role == Role::Admin {
+        Decision::Allow
+    } else {
+        Decision::Deny("only an admin reviews cases, books appointments and manages staff")
+    }
+}
+
+/// Whether `counsellor` may be named for an appointment at `appointment`
+/// booked at `now` (step 6): an enabled counsellor whose confidentiality
+/// agreement covers both today and the day of the appointment, and an
+/// appointment still to come.
+pub fn may_book(counsellor: &Staff, appointment: DateTime<Utc>, now: DateTime<Utc>) -> Decision {
+    use Decision::{Allow, Deny};
+    if appointment <= now {
+        return Deny("the appointment time has already passed; give a time to come");
+    }
+    if counsellor.role != Role::Counsellor {
+        return Deny("the account named is not a counsellor");
+    }
+    if counsellor.disabled {
+        return Deny("the counsellor's account is disabled");
+    }
+    let Some(agreement) = &counsellor.agreement else {
+        return Deny("the counsellor has no confidentiality agreement on record");
+    };
+    if !agreement.covers(now.date_naive()) {
+        return Deny("the counsellor's confidentiality agreement is not valid today");
+    }
+    if !agreement.covers(appointment.date_naive()) {
+        return Deny("the counsellor's confidentiality agreement ends before the appointment");
+    }
+    Allow
+}
+
+/// Whether `staff` may record that the report was handed over (step 8):
+/// the counsellor the appointment names, or an admin, with a valid agreement.
+pub fn may_record_delivery(staff: &Staff, facts: &ReportFacts, now: DateTime<Utc>) -> Decision {
+    use Decision::{Allow, Deny};
+    if !staff.may_touch_customer_data(now.date_naive()) {
+        return Deny("no valid confidentiality agreement on record");
+    }
+    match staff.role {
+        Role::Admin => Allow,
+        Role::Counsellor if facts.counsellor.is_none() => Deny("no appointment is booked"),
+        Role::Counsellor if facts.counsellor == Some(staff.id) => Allow,
+        Role::Counsellor => Deny("the appointment names another counsellor"),
+        _ => Deny("only the appointment's counsellor or an admin records the hand-over"),
     }
 }
 
@@ -222,6 +291,85 @@ mod tests {
         expired.agreement.as_mut().unwrap().expires_on =
             NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         assert!(!may_edit_capture(&expired, CaseState::Captured, at(1, 9)).is_allowed());
+    }
+
+    #[test]
+    fn counsellor_without_appointment_is_told_so() {
+        let c = staff(Role::Counsellor);
+        let facts = ReportFacts {
+            state: CaseState::Reviewed,
+            appointment_at: None,
+            counsellor: None,
+            delivered_at: None,
+        };
+        assert_eq!(
+            may_open_report(&ReportReader::Staff(&c), &facts, at(19, 9)),
+            Decision::Deny("no appointment is booked")
+        );
+    }
+
+    #[test]
+    fn release_time_is_the_start_of_the_window() {
+        assert_eq!(release_at(at(20, 9)), at(17, 9));
+        assert!(!is_released(at(20, 9), at(17, 8)));
+        assert!(is_released(at(20, 9), at(17, 9)));
+    }
+
+    #[test]
+    fn only_admins_administer() {
+        assert!(may_administer(&staff(Role::Admin), at(1, 9)).is_allowed());
+        for role in [Role::Scanner, Role::Counsellor, Role::Auditor] {
+            assert!(
+                !may_administer(&staff(role), at(1, 9)).is_allowed(),
+                "{role}"
+            );
+        }
+        let mut lapsed = staff(Role::Admin);
+        lapsed.agreement = None;
+        assert!(!may_administer(&lapsed, at(1, 9)).is_allowed());
+    }
+
+    #[test]
+    fn booking_needs_a_counsellor_covered_until_the_appointment() {
+        let c = staff(Role::Counsellor);
+        assert_eq!(may_book(&c, at(20, 9), at(1, 9)), Decision::Allow);
+        assert_eq!(
+            may_book(&staff(Role::Scanner), at(20, 9), at(1, 9)),
+            Decision::Deny("the account named is not a counsellor")
+        );
+        assert_eq!(
+            may_book(&c, at(1, 8), at(1, 9)),
+            Decision::Deny("the appointment time has already passed; give a time to come")
+        );
+        let mut short = staff(Role::Counsellor);
+        short.agreement.as_mut().unwrap().expires_on =
+            NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
+        assert_eq!(
+            may_book(&short, at(20, 9), at(1, 9)),
+            Decision::Deny(
+                "the counsellor's confidentiality agreement ends before the appointment"
+            )
+        );
+        assert_eq!(
+            may_book(&short, at(20, 9), at(11, 9)),
+            Decision::Deny("the counsellor's confidentiality agreement is not valid today")
+        );
+        let mut off = staff(Role::Counsellor);
+        off.disabled = true;
+        assert!(!may_book(&off, at(20, 9), at(1, 9)).is_allowed());
+    }
+
+    #[test]
+    fn delivery_is_recorded_by_the_named_counsellor_or_an_admin() {
+        let named = staff(Role::Counsellor);
+        let facts = scheduled(&named);
+        assert!(may_record_delivery(&named, &facts, at(20, 9)).is_allowed());
+        assert!(may_record_delivery(&staff(Role::Admin), &facts, at(20, 9)).is_allowed());
+        assert_eq!(
+            may_record_delivery(&staff(Role::Counsellor), &facts, at(20, 9)),
+            Decision::Deny("the appointment names another counsellor")
+        );
+        assert!(!may_record_delivery(&staff(Role::Scanner), &facts, at(20, 9)).is_allowed());
     }
 
     #[test]

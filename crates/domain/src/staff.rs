@@ -78,7 +78,91 @@ pub struct Agreement {
     pub expires_on: NaiveDate,
 }
 
+/// What was wrong with a new staff account's details.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StaffInputError {
+    /// The username is not 2–32 of a–z, 0–9, `.`, `_`, `-`, starting with a letter.
+    #[error(
+        "'{0}' is not a username: use 2 to 32 of a-z, 0-9, '.', '_', '-', starting with a letter"
+    )]
+    BadUsername(String),
+    /// The agreement's document version is empty, too long or not printable.
+    #[error(
+        "the agreement's document version must be 1 to 64 printable characters, e.g. NDA-2026-01"
+    )]
+    BadDocumentVersion,
+    /// The agreement is dated after today.
+    #[error("the confidentiality agreement date {0} is in the future: give the day it was signed")]
+    SignedInFuture(NaiveDate),
+    /// The agreement ends before it was signed.
+    #[error("the confidentiality agreement cannot end ({expires_on}) before it was signed ({signed_on})")]
+    EndsBeforeSigned {
+        /// The day it was signed.
+        signed_on: NaiveDate,
+        /// The last day given.
+        expires_on: NaiveDate,
+    },
+    /// The agreement has already ended.
+    #[error("the confidentiality agreement ended on {0}: record a new signed agreement")]
+    AlreadyExpired(NaiveDate),
+    /// Analysts have accounts at the analysis centre's own installation.
+    #[error(
+        "analysts have accounts at the analysis centre: use `vantay analysis-center analyst add`"
+    )]
+    AnalystAtCentre,
+}
+
+/// Checks a staff login name: 2 to 32 of a–z, 0–9, `.`, `_`, `-`, starting
+/// with a letter (the same rule as the analysis centre's accounts).
+pub fn check_username(username: &str) -> Result<(), StaffInputError> {
+    let ok = (2..=32).contains(&username.len())
+        && username.starts_with(|c: char| c.is_ascii_lowercase())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StaffInputError::BadUsername(username.to_owned()))
+    }
+}
+
 impl Agreement {
+    /// A signed agreement as recorded for a new account on `today`: signed
+    /// no later than today, ending no earlier than today.
+    pub fn new(
+        document_version: &str,
+        signed_on: NaiveDate,
+        expires_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Agreement, StaffInputError> {
+        let version = document_version.trim();
+        if version.is_empty()
+            || version.chars().count() > 64
+            || version.chars().any(char::is_control)
+        {
+            return Err(StaffInputError::BadDocumentVersion);
+        }
+        if signed_on > today {
+            return Err(StaffInputError::SignedInFuture(signed_on));
+        }
+        if expires_on < signed_on {
+            return Err(StaffInputError::EndsBeforeSigned {
+                signed_on,
+                expires_on,
+            });
+        }
+        if expires_on < today {
+            return Err(StaffInputError::AlreadyExpired(expires_on));
+        }
+        Ok(Agreement {
+            document_version: version.to_owned(),
+            signed_on,
+            expires_on,
+        })
+    }
+
     /// Whether the agreement covers `today`.
     pub fn covers(&self, today: NaiveDate) -> bool {
         self.signed_on <= today && today <= self.expires_on
@@ -105,5 +189,47 @@ impl Staff {
     /// and covered by an unexpired confidentiality agreement.
     pub fn may_touch_customer_data(&self, today: NaiveDate) -> bool {
         !self.disabled && self.agreement.as_ref().is_some_and(|a| a.covers(today))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
+    #[test]
+    fn usernames_follow_one_rule() {
+        for good in ["lan", "tu.van-1", "c_2"] {
+            assert_eq!(check_username(good), Ok(()), "{good}");
+        }
+        for bad in ["", "a", "Lan", "1lan", "lan lan", "lân"] {
+            assert!(check_username(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_agreement_is_signed_and_in_force() {
+        let ok = Agreement::new(" NDA-2026-01 ", day(1), day(31), day(2)).unwrap();
+        assert_eq!(ok.document_version, "NDA-2026-01");
+        assert!(ok.covers(day(31)) && !ok.covers(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
+        assert_eq!(
+            Agreement::new("NDA", day(3), day(31), day(2)),
+            Err(StaffInputError::SignedInFuture(day(3)))
+        );
+        assert_eq!(
+            Agreement::new("NDA", day(1), day(2), day(5)),
+            Err(StaffInputError::AlreadyExpired(day(2)))
+        );
+        assert!(matches!(
+            Agreement::new("NDA", day(2), day(1), day(2)),
+            Err(StaffInputError::EndsBeforeSigned { .. })
+        ));
+        assert_eq!(
+            Agreement::new("  ", day(1), day(31), day(2)),
+            Err(StaffInputError::BadDocumentVersion)
+        );
     }
 }

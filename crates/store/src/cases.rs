@@ -64,6 +64,8 @@ pub struct CaseView {
     pub summary: CaseSummary,
     /// Its ten fingers.
     pub prints: Vec<PrintSummary>,
+    /// The report appointment (steps 6–8), once booked.
+    pub appointment: Option<crate::Appointment>,
     /// Every ledger event about it, oldest first.
     pub history: Vec<HistoryEntry>,
 }
@@ -100,10 +102,12 @@ impl Store {
                 ppi: p.ppi,
             })
             .collect();
+        let appointment = self.appointment(case).await?;
         let history = self.history(&format!("case/{case}")).await?;
         Ok(CaseView {
             summary,
             prints,
+            appointment,
             history,
         })
     }
@@ -245,7 +249,7 @@ pub(crate) fn print_row(row: &sqlx::any::AnyRow) -> Result<PrintRow, StoreError>
     })
 }
 
-fn summary_of(row: &CaseRow) -> Result<CaseSummary, StoreError> {
+pub(crate) fn summary_of(row: &CaseRow) -> Result<CaseSummary, StoreError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("case {} has a bad {what}", row.id));
     Ok(CaseSummary {
         case: row.id.parse().map_err(|_| corrupt("id"))?,

@@ -130,12 +130,7 @@ impl Centre {
         tx: &mut WriteTx<'_>,
         username: &str,
     ) -> Result<(String, String), StoreError> {
-        let password = one_time_password();
-        let salt = SaltString::generate(&mut OsRng);
-        let hash = Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map_err(|err| StoreError::Corrupt(format!("password hashing failed: {err}")))?
-            .to_string();
+        let (password, hash) = new_password()?;
         let id = StaffId::new();
         let today = Utc::now().date_naive();
         let expires = today + Duration::days(365);
@@ -384,6 +379,17 @@ pub(crate) fn parse_key_id(text: &str) -> Result<vantay_vault::KeyId, StoreError
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A one-time password and its Argon2 PHC string, for a new account.
+pub(crate) fn new_password() -> Result<(String, String), StoreError> {
+    let password = one_time_password();
+    let salt = SaltString::generate(&mut OsRng);
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|err| StoreError::Corrupt(format!("password hashing failed: {err}")))?
+        .to_string();
+    Ok((password, hash))
 }
 
 /// 16 characters from an alphabet without look-alikes (no 0/O, 1/l/I).

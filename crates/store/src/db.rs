@@ -41,7 +41,13 @@ impl Db {
 /// Schema version 1. `BYTES` becomes BLOB or BYTEA.
 ///
 /// Personal data lies only in `*ciphertext` and `wrapped*` columns; the rest
-/// is structure (ids, states, sizes) and keyed tokens.
+/// is structure (ids, states, sizes, times) and keyed tokens.
+///
+/// `appointments` (step 6) holds a time, a counsellor's staff id and who
+/// booked and handed over, in the clear: the automatic release (step 7)
+/// must find due appointments by time, and none of it says who the
+/// customer is (the case links to the customer by id only, like
+/// `cases.updated_at`). There is no free-text field to hold anything more.
 pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -143,6 +149,17 @@ CREATE TABLE IF NOT EXISTS reports (
     table_sha256 TEXT NOT NULL,
     rendered_by TEXT NOT NULL,
     rendered_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, version)
+);
+CREATE TABLE IF NOT EXISTS appointments (
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    version BIGINT NOT NULL,
+    starts_at TEXT NOT NULL,
+    counsellor_id TEXT NOT NULL REFERENCES staff (id),
+    booked_by TEXT NOT NULL,
+    booked_at TEXT NOT NULL,
+    delivered_at TEXT,
+    delivered_by TEXT,
     PRIMARY KEY (case_id, version)
 );
 CREATE TABLE IF NOT EXISTS partners (

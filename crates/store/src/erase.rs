@@ -98,6 +98,7 @@ impl Centre {
                 ("prints", print_name as RowName),
                 ("reports", report_name),
                 ("results", result_name),
+                ("appointments", appointment_name),
             ] {
                 let (removed, case_blobs) =
                     remove_rows(&mut tx, table, "case_id", &case_id, name_of).await?;
@@ -234,4 +235,10 @@ fn report_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
 /// it is gone; erasure removes the rows too.
 fn result_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
     Ok((format!("results/{}", row.try_get::<String, _>("id")?), None))
+}
+
+/// An appointment holds no personal field, but it ties the customer to a
+/// time and a counsellor: erasure removes it with the rest.
+fn appointment_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
+    Ok((crate::appointments::appointment_row(row)?.name(), None))
 }

@@ -43,6 +43,8 @@ pub struct ExportedCase {
     pub summary: CaseSummary,
     /// Its prints.
     pub prints: Vec<serde_json::Value>,
+    /// The report appointment, once booked.
+    pub appointment: Option<crate::Appointment>,
 }
 
 impl Centre {
@@ -73,7 +75,12 @@ impl Centre {
             for print in self.store.current_prints(case).await? {
                 prints.push(self.exported_print(&key, customer, case, &print)?);
             }
-            cases.push(ExportedCase { summary, prints });
+            let appointment = self.store.appointment(case).await?;
+            cases.push(ExportedCase {
+                summary,
+                prints,
+                appointment,
+            });
         }
         self.record_read(actor, "customer.export", customer).await?;
         Ok(CustomerExport {

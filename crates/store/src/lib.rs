@@ -15,6 +15,7 @@
 //! ciphertexts, wrapped keys and keyed look-up tokens only.
 #![deny(missing_docs)]
 
+mod appointments;
 mod blobs;
 mod cases;
 mod centre;
@@ -28,10 +29,12 @@ mod journal;
 mod outbox;
 mod reports;
 mod rows;
+mod staff;
 mod verify;
 
 use std::path::{Path, PathBuf};
 
+pub use appointments::{Appointment, AppointmentReceipt};
 pub use blobs::BlobName;
 pub use cases::{CaseSummary, CaseView, HistoryEntry, PrintSummary};
 pub use centre::{Centre, InitReport};
@@ -46,6 +49,7 @@ pub use intake::{CapturedImage, IntakeReceipt};
 pub use journal::LedgerPosition;
 pub use outbox::WaitingPackage;
 pub use reports::{ReportMaterial, StoredReport};
+pub use staff::NewStaff;
 pub use verify::VerifyReport;
 
 /// Who does something, as the ledger records it: a staff id or the local
@@ -63,6 +67,12 @@ impl Actor {
     /// A staff account.
     pub fn staff(id: vantay_domain::StaffId) -> Actor {
         Actor(format!("staff:{id}"))
+    }
+
+    /// The centre's own clock: moves that nobody makes by hand, such as
+    /// the release of a report to its counsellor (step 7).
+    pub fn scheduler() -> Actor {
+        Actor("system:scheduler".into())
     }
 }
 
@@ -114,6 +124,12 @@ pub enum StoreError {
     /// No such staff account.
     #[error("no staff account '{0}'")]
     NoStaff(String),
+    /// A new staff account's details are not valid.
+    #[error(transparent)]
+    StaffInput(#[from] vantay_domain::StaffInputError),
+    /// The username is taken.
+    #[error("a staff account '{0}' already exists; choose another username")]
+    StaffExists(String),
     /// The case has no rendered report yet.
     #[error("case {0} has no report yet: render one with `vantay report`")]
     NoReport(String),

@@ -1,16 +1,18 @@
 //! Rendered reports in custody (steps 5, 7, 8): sealed under the customer's
 //! data key, every rendering and every opening a ledger event, and every
-//! opening asked of [`vantay_domain::policy::may_open_report`] first.
+//! opening asked of [`vantay_domain::policy::may_open_report`] first, with
+//! the case's stored appointment, counsellor and hand-over time.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
-use vantay_domain::policy::{may_open_report, Decision, ReportFacts, ReportReader};
+use vantay_domain::policy::{may_open_report, Decision, ReportReader};
 use vantay_domain::{Agreement, CaseId, CaseState, CustomerId, Finger, Role, Staff, StaffId};
 use vantay_vault::{open_blob, seal_blob, Aad, DataKey, SealingKey};
 
+use crate::appointments::report_facts;
 use crate::blobs::BlobName;
 use crate::cases::load_case;
 use crate::rows::{blob_entry, digest};
@@ -242,21 +244,20 @@ impl Centre {
         now: DateTime<Utc>,
     ) -> Result<Vec<u8>, StoreError> {
         let actor = Actor::staff(staff.id);
+        // The state follows the clock before anyone reads by it.
+        self.release_due(now).await?;
         let mut conn = self.store.db.pool.acquire().await?;
         let row = load_case(&mut conn, case).await?;
         let customer: CustomerId = row
             .customer_id
             .parse()
             .map_err(|_| StoreError::Corrupt("customer id".into()))?;
-        let facts = ReportFacts {
-            state: row
-                .state
-                .parse()
-                .map_err(|_| StoreError::Corrupt("case state".into()))?,
-            appointment_at: None,
-            counsellor: None,
-            delivered_at: None,
-        };
+        let state = row
+            .state
+            .parse()
+            .map_err(|_| StoreError::Corrupt("case state".into()))?;
+        // The appointment, its counsellor and the hand-over as stored.
+        let facts = report_facts(&mut conn, case, state).await?;
         if let Decision::Deny(reason) = may_open_report(&ReportReader::Staff(staff), &facts, now) {
             drop(conn);
             let mut tx = self.begin(&actor).await?;
@@ -294,7 +295,7 @@ impl Centre {
     }
 }
 
-fn staff_of(row: &sqlx::any::AnyRow) -> Result<Staff, StoreError> {
+pub(crate) fn staff_of(row: &sqlx::any::AnyRow) -> Result<Staff, StoreError> {
     let id: String = row.try_get("id")?;
     let role: String = row.try_get("role")?;
     let date = |column: &str| -> Result<Option<chrono::NaiveDate>, StoreError> {

@@ -183,6 +183,40 @@ impl PrintRow {
     }
 }
 
+/// A row of `appointments`: one version of a case's appointment (step 6);
+/// a re-scheduling adds a version, the hand-over (step 8) fills in the
+/// current one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AppointmentRow {
+    pub case_id: String,
+    pub version: i64,
+    /// RFC 3339 UTC, milliseconds.
+    pub starts_at: String,
+    pub counsellor_id: String,
+    pub booked_by: String,
+    pub booked_at: String,
+    pub delivered_at: Option<String>,
+    pub delivered_by: Option<String>,
+}
+
+impl AppointmentRow {
+    pub fn name(&self) -> String {
+        format!("appointments/{}/v{}", self.case_id, self.version)
+    }
+
+    pub fn digest(&self) -> Hash {
+        digest(&[
+            self.name().as_bytes(),
+            self.starts_at.as_bytes(),
+            self.counsellor_id.as_bytes(),
+            self.booked_by.as_bytes(),
+            self.booked_at.as_bytes(),
+            opt(&self.delivered_at),
+            opt(&self.delivered_by),
+        ])
+    }
+}
+
 /// The ledger name of a blob; its digest is the blob's own hash.
 pub(crate) fn blob_entry(name: &crate::BlobName) -> (String, Hash) {
     (format!("blobs/{}", name.as_str()), Hash(name.digest()))

@@ -221,6 +221,13 @@ impl Store {
                 &text("rendered_at")?,
             ));
         }
+        for row in sqlx::query("SELECT * FROM appointments")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let row = crate::appointments::appointment_row(&row)?;
+            stored.push((row.name(), row.digest()));
+        }
         for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")
             .fetch_all(&self.db.pool)
             .await?

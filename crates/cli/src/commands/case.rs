@@ -1,7 +1,8 @@
-//! `vantay case show|seal|list`.
+//! `vantay case show|seal|review|list`.
 
 use std::process::ExitCode;
 
+use chrono::Utc;
 use vantay_domain::CaseId;
 use vantay_store::Actor;
 
@@ -20,6 +21,15 @@ pub enum CaseCommand {
         /// The case id.
         id: CaseId,
     },
+    /// Mark an analysed case reviewed (step 5), once its report is rendered
+    /// and checked; then it can be scheduled.
+    Review {
+        /// The case id.
+        id: CaseId,
+        /// The admin reviewing it.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
     /// List every case, newest first.
     List,
 }
@@ -37,6 +47,12 @@ pub async fn run(location: &Location, command: CaseCommand) -> anyhow::Result<Ex
         CaseCommand::Seal { id } => {
             let centre = location.centre().await?;
             let summary = centre.seal_case(&Actor::cli(), id).await?;
+            println!("{}", serde_json::to_string(&summary)?);
+        }
+        CaseCommand::Review { id, as_user } => {
+            let centre = location.centre().await?;
+            let admin = centre.store().staff_by_username(&as_user).await?;
+            let summary = centre.review_case(&admin, id, Utc::now()).await?;
             println!("{}", serde_json::to_string(&summary)?);
         }
         CaseCommand::List => {

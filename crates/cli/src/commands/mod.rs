@@ -1,6 +1,7 @@
 //! One module per subcommand (or family): argument structs plus `run`.
 
 pub mod analysis_center;
+pub mod appointment;
 pub mod case;
 pub mod centre;
 pub mod customer;
@@ -10,4 +11,5 @@ pub mod print_analyze;
 pub mod print_convert;
 pub mod report;
 pub mod serve;
+pub mod staff;
 pub mod tables_check;

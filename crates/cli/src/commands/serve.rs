@@ -82,19 +82,47 @@ pub async fn serve_until_interrupted(
     }
 }
 
-/// Runs `vantay serve`: the centre's API for its analysis centres.
+/// How often `vantay serve` releases due reports to their counsellors
+/// (step 7). A minute late at most; a quiet minute costs one read.
+const RELEASE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `vantay serve`: the centre's API for its analysis centres, and the
+/// automatic release of reports to counsellors.
 pub async fn serve_centre(
     location: &Location,
     args: ServeArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
     let centre = Arc::new(location.centre().await?);
+    let releases = tokio::spawn(release_periodically(Arc::clone(&centre)));
     let router = vantay_server::centre_api::router(centre);
-    serve_until_interrupted(
+    let served = serve_until_interrupted(
         router,
         &args,
         &location.data_dir()?,
         "API cho trung tâm phân tích / API for analysis centres",
     )
-    .await?;
+    .await;
+    releases.abort();
+    served?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Step 7 without anyone acting on it: every [`RELEASE_EVERY`], the reports
+/// whose appointment is three days away go to their counsellors. Several
+/// server instances may all run this; the store releases each case once.
+async fn release_periodically(centre: Arc<vantay_store::Centre>) {
+    let mut ticks = tokio::time::interval(RELEASE_EVERY);
+    loop {
+        ticks.tick().await;
+        match centre.release_due(chrono::Utc::now()).await {
+            Ok(released) if !released.is_empty() => eprintln!(
+                "Đã giao {} báo cáo cho tư vấn viên / released {} report(s) to counsellors",
+                released.len(),
+                released.len()
+            ),
+            Ok(_) => {}
+            // A failed round is retried at the next tick.
+            Err(err) => eprintln!("vantay: lỗi / error: releasing due reports: {err}"),
+        }
+    }
 }

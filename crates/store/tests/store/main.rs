@@ -458,6 +458,7 @@ async fn wrong_master_key_opens_nothing(t: &TestCentre) {
     assert!(err.to_string().contains("another centre"), "{err}");
 }
 
+mod appointments;
 mod exchange;
 
 async fn reports_are_sealed_recorded_and_erased(t: &TestCentre) {

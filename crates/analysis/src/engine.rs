@@ -13,8 +13,8 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
     let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
     let ppi = decoded.ppi.unwrap_or(ppi);
     let analysis = vantay_print::analyze(&decoded.image, ppi);
-    let class = PatternClass::from_letter(&format!("{:?}", analysis.class))
-        .ok_or_else(|| format!("the engine gave an unknown class {:?}", analysis.class))?;
+    // One class type from the engine to the report (vantay_domain::PatternClass).
+    let class = analysis.class;
     let subtype = serde_json::to_value(analysis.subtype)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

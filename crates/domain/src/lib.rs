@@ -18,6 +18,7 @@ mod capture;
 mod case;
 mod finger;
 mod ids;
+mod pattern;
 pub mod policy;
 mod staff;
 
@@ -29,4 +30,5 @@ pub use capture::{
 pub use case::{CaseState, TransitionError};
 pub use finger::{Finger, Hand, ParseFingerError};
 pub use ids::{CaseId, CustomerId, ParseIdError, StaffId};
+pub use pattern::{ParseClassError, PatternClass};
 pub use staff::{check_username, Agreement, ParseRoleError, Role, Staff, StaffInputError};

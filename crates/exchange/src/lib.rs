@@ -130,56 +130,7 @@ impl WorkPayload {
     }
 }
 
-/// The five pattern classes (NIST PCASYS letters).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PatternClass {
-    /// Plain arch.
-    A,
-    /// Tented arch.
-    T,
-    /// Left loop.
-    L,
-    /// Right loop.
-    R,
-    /// Whorl.
-    W,
-}
-
-impl PatternClass {
-    /// Every class.
-    pub const ALL: [PatternClass; 5] = [
-        PatternClass::A,
-        PatternClass::T,
-        PatternClass::L,
-        PatternClass::R,
-        PatternClass::W,
-    ];
-
-    /// The class of a one-letter label.
-    pub fn from_letter(letter: &str) -> Option<PatternClass> {
-        PatternClass::ALL
-            .into_iter()
-            .find(|c| format!("{c:?}") == letter)
-    }
-}
-
-impl PatternClass {
-    /// Whether the class is an arch (plain or tented): no core–delta ridge count.
-    pub fn is_arch(self) -> bool {
-        matches!(self, PatternClass::A | PatternClass::T)
-    }
-
-    /// How many core–delta ridge counts a print of this class has: none for
-    /// an arch, one for a loop (its one delta), one or two for a whorl (one
-    /// delta may lie outside the rolled area).
-    pub fn ridge_counts_allowed(self) -> std::ops::RangeInclusive<usize> {
-        match self {
-            PatternClass::A | PatternClass::T => 0..=0,
-            PatternClass::L | PatternClass::R => 1..=1,
-            PatternClass::W => 1..=2,
-        }
-    }
-}
+pub use vantay_domain::PatternClass;
 
 impl Reading {
     /// `Err` naming what is wrong when the ridge counts do not fit the class
@@ -487,11 +438,5 @@ mod tests {
             ResultPayload::from_bytes(&none.to_bytes()).unwrap_err(),
             PayloadError::Empty
         );
-    }
-
-    #[test]
-    fn class_letters_parse() {
-        assert_eq!(PatternClass::from_letter("T"), Some(PatternClass::T));
-        assert_eq!(PatternClass::from_letter("X"), None);
     }
 }

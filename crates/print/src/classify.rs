@@ -18,53 +18,7 @@ use crate::model::Model;
 use crate::orientation::OrientationField;
 use crate::singular::{Core, SingularPoints};
 
-/// The five classes of NIST PCASYS and SD14 labels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum PatternClass {
-    /// Plain arch: ridges flow across without recurving; no delta.
-    A,
-    /// Tented arch: an arch with a sharp upthrust, often over a delta.
-    T,
-    /// Left loop: opens towards the left side of the image.
-    L,
-    /// Right loop: opens towards the right side of the image.
-    R,
-    /// Whorl: circuits around a centre, two deltas.
-    W,
-}
-
-impl PatternClass {
-    /// All classes, in the model's output order.
-    pub const ALL: [PatternClass; 5] = [
-        PatternClass::A,
-        PatternClass::T,
-        PatternClass::L,
-        PatternClass::R,
-        PatternClass::W,
-    ];
-
-    /// Index in [`PatternClass::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The class of the same print seen in a mirror: a left loop becomes a
-    /// right loop and the other way round; the other classes stay.
-    pub fn mirrored(self) -> PatternClass {
-        match self {
-            PatternClass::L => PatternClass::R,
-            PatternClass::R => PatternClass::L,
-            other => other,
-        }
-    }
-
-    /// The class of a one-letter label (`A`, `T`, `L`, `R`, `W`).
-    pub fn from_letter(letter: &str) -> Option<PatternClass> {
-        PatternClass::ALL
-            .into_iter()
-            .find(|c| format!("{c:?}") == letter)
-    }
-}
+pub use vantay_domain::PatternClass;
 
 /// Finer pattern type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

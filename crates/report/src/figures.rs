@@ -268,7 +268,7 @@ fn percent_ratio(numerator: u32, denominator: u32) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use PatternClass::{Arch, LeftLoop, RightLoop, TentedArch, Whorl};
+    use PatternClass::{A as Arch, L as LeftLoop, R as RightLoop, T as TentedArch, W as Whorl};
 
     fn result(finger: Finger, class: PatternClass, counts: &[u32]) -> FingerResult {
         FingerResult {

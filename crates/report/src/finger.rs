@@ -7,74 +7,12 @@ use serde::Serialize;
 
 pub use vantay_domain::{Finger, Hand, ParseFingerError};
 
-/// The five-class pattern scheme of NIST PCASYS, as the analysis engine
-/// reports it (DESIGN §5, JSON field `class`).
-///
-/// `LeftLoop`/`RightLoop` say where the loop opens *on the image*; whether
-/// that is towards the little finger (ulnar) depends on the hand, see
-/// [`PatternKind::of`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PatternClass {
-    /// `A`: plain arch, no delta.
-    Arch,
-    /// `T`: tented arch.
-    TentedArch,
-    /// `L`: loop opening to the left of the image.
-    LeftLoop,
-    /// `R`: loop opening to the right of the image.
-    RightLoop,
-    /// `W`: whorl, two deltas.
-    Whorl,
-}
+pub use vantay_domain::{ParseClassError, PatternClass};
 
-/// The text was not a pattern class code.
+/// The text was not a pattern kind code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a pattern class (expected A, T, L, R or W)")]
-pub struct ParseClassError(String);
-
-impl PatternClass {
-    /// The one-letter code: `A`, `T`, `L`, `R` or `W`.
-    pub fn code(self) -> &'static str {
-        match self {
-            PatternClass::Arch => "A",
-            PatternClass::TentedArch => "T",
-            PatternClass::LeftLoop => "L",
-            PatternClass::RightLoop => "R",
-            PatternClass::Whorl => "W",
-        }
-    }
-
-    /// True for plain and tented arches.
-    pub fn is_arch(self) -> bool {
-        matches!(self, PatternClass::Arch | PatternClass::TentedArch)
-    }
-
-    /// True for left and right loops.
-    pub fn is_loop(self) -> bool {
-        matches!(self, PatternClass::LeftLoop | PatternClass::RightLoop)
-    }
-}
-
-impl fmt::Display for PatternClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl FromStr for PatternClass {
-    type Err = ParseClassError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "A" => Ok(PatternClass::Arch),
-            "T" => Ok(PatternClass::TentedArch),
-            "L" => Ok(PatternClass::LeftLoop),
-            "R" => Ok(PatternClass::RightLoop),
-            "W" => Ok(PatternClass::Whorl),
-            other => Err(ParseClassError(other.to_owned())),
-        }
-    }
-}
+#[error("'{0}' is not a pattern kind (expected A, T, UL, RL or W)")]
+pub struct ParseKindError(String);
 
 /// A pattern as the interpretation reads it: loops told apart by the side of
 /// the hand they open to rather than the side of the image.
@@ -108,13 +46,13 @@ impl PatternKind {
     /// opens towards the little finger (ulnar), on the left hand a left loop.
     pub fn of(finger: Finger, class: PatternClass) -> PatternKind {
         match (class, finger.hand()) {
-            (PatternClass::Arch, _) => PatternKind::Arch,
-            (PatternClass::TentedArch, _) => PatternKind::TentedArch,
-            (PatternClass::Whorl, _) => PatternKind::Whorl,
-            (PatternClass::RightLoop, Hand::Right) | (PatternClass::LeftLoop, Hand::Left) => {
+            (PatternClass::A, _) => PatternKind::Arch,
+            (PatternClass::T, _) => PatternKind::TentedArch,
+            (PatternClass::W, _) => PatternKind::Whorl,
+            (PatternClass::R, Hand::Right) | (PatternClass::L, Hand::Left) => {
                 PatternKind::UlnarLoop
             }
-            (PatternClass::LeftLoop, Hand::Right) | (PatternClass::RightLoop, Hand::Left) => {
+            (PatternClass::L, Hand::Right) | (PatternClass::R, Hand::Left) => {
                 PatternKind::RadialLoop
             }
         }
@@ -172,13 +110,13 @@ impl Serialize for PatternKind {
 }
 
 impl FromStr for PatternKind {
-    type Err = ParseClassError;
+    type Err = ParseKindError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         PatternKind::ALL
             .into_iter()
             .find(|kind| kind.code() == s)
-            .ok_or_else(|| ParseClassError(s.to_owned()))
+            .ok_or_else(|| ParseKindError(s.to_owned()))
     }
 }
 
@@ -197,16 +135,17 @@ mod tests {
     }
 
     #[test]
-    fn class_codes_round_trip() {
-        for code in ["A", "T", "L", "R", "W"] {
-            assert_eq!(code.parse::<PatternClass>().unwrap().code(), code);
+    fn kind_codes_round_trip() {
+        for kind in PatternKind::ALL {
+            assert_eq!(kind.code().parse::<PatternKind>(), Ok(kind));
         }
-        assert!("X".parse::<PatternClass>().is_err());
+        let err = "L".parse::<PatternKind>().unwrap_err();
+        assert!(err.to_string().contains("UL, RL"), "{err}");
     }
 
     #[test]
     fn ulnar_side_depends_on_hand() {
-        use PatternClass::{LeftLoop, RightLoop};
+        use PatternClass::{L as LeftLoop, R as RightLoop};
         assert_eq!(
             PatternKind::of(Finger::R2, RightLoop),
             PatternKind::UlnarLoop

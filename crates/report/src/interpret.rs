@@ -147,7 +147,9 @@ fn group_shares(fingers: &[FingerShare], table: &InterpretationTable) -> Vec<Gro
 mod tests {
     use super::*;
     use crate::figures::{compute_figures, FingerResult};
-    use crate::finger::PatternClass::{self, Arch, LeftLoop, RightLoop, TentedArch, Whorl};
+    use crate::finger::PatternClass::{
+        self, A as Arch, L as LeftLoop, R as RightLoop, T as TentedArch, W as Whorl,
+    };
     use crate::table::parse_table;
     use crate::table::EXAMPLE_TABLE;
 

@@ -19,7 +19,7 @@
 //!     .into_iter()
 //!     .map(|finger| FingerResult {
 //!         finger,
-//!         class: PatternClass::Whorl,
+//!         class: PatternClass::W,
 //!         subtype: None,
 //!         ridge_counts: vec![12, 9],
 //!         image_png: None,
@@ -42,7 +42,9 @@ mod table;
 pub use figures::{
     compute_figures, Figures, FiguresError, FingerFigures, FingerResult, PatternCounts,
 };
-pub use finger::{Finger, Hand, ParseClassError, ParseFingerError, PatternClass, PatternKind};
+pub use finger::{
+    Finger, Hand, ParseClassError, ParseFingerError, ParseKindError, PatternClass, PatternKind,
+};
 pub use interpret::{interpret, FingerShare, GroupShare, Interpretation};
 pub use render::{RenderError, Renderer, ReportInput, Sex, BUILT_IN_STATEMENT};
 pub use table::{

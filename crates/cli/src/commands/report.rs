@@ -124,7 +124,7 @@ fn finger_results(
             .map(|(_, _, bytes)| bytes);
         fingers.push(FingerResult {
             finger: finger.finger,
-            class: format!("{:?}", reading.class).parse()?,
+            class: reading.class,
             subtype: Some(reading.subtype.clone()),
             ridge_counts: reading.ridge_counts.clone(),
             image_png: image.map(|bytes| thumbnail(bytes)).transpose()?,

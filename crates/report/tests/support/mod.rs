@@ -32,7 +32,7 @@ pub fn print_png(index: usize) -> Option<Vec<u8>> {
 /// A card with every pattern kind: W R R W R / W L A T R (R on the left
 /// hand is a radial loop).
 pub fn synthetic_fingers(with_images: bool) -> Vec<FingerResult> {
-    use PatternClass::*;
+    use PatternClass::{A as Arch, L as LeftLoop, R as RightLoop, T as TentedArch, W as Whorl};
     let spec: [(PatternClass, Option<&str>, &[u32]); 10] = [
         (Whorl, Some("double_loop"), &[14, 11]),
         (RightLoop, None, &[12]),

@@ -60,16 +60,7 @@ async fn counsellor(t: &TestCentre, username: &str) -> Staff {
 /// rendered report.
 async fn analysed_with_report(t: &TestCentre, n: usize) -> IntakeReceipt {
     let receipt = t.intake(&Person::marked(n)).await;
-    for (state, action) in [
-        (CaseState::Sealed, "case.seal"),
-        (CaseState::Dispatched, "case.dispatch"),
-        (CaseState::Analysed, "case.analyse"),
-    ] {
-        t.centre
-            .transition(&Actor::cli(), receipt.case, state, action)
-            .await
-            .unwrap();
-    }
+    t.make_analysed(receipt.case).await;
     let admin = admin(t).await;
     t.centre
         .save_report(
@@ -132,16 +123,7 @@ async fn review_needs_an_analysed_case_with_a_report(t: &TestCentre) {
             .contains("a case that is captured cannot become reviewed"),
         "{err}"
     );
-    for (state, action) in [
-        (CaseState::Sealed, "case.seal"),
-        (CaseState::Dispatched, "case.dispatch"),
-        (CaseState::Analysed, "case.analyse"),
-    ] {
-        t.centre
-            .transition(&Actor::cli(), receipt.case, state, action)
-            .await
-            .unwrap();
-    }
+    t.make_analysed(receipt.case).await;
     let err = t
         .centre
         .review_case(&admin, receipt.case, Utc::now())

@@ -139,6 +139,22 @@ impl TestCentre {
             .expect("intake")
     }
 
+    /// Moves a captured case through sealing and dispatch to `analysed`, as
+    /// the exchange would (the exchange itself is tested elsewhere).
+    pub async fn make_analysed(&self, case: vantay_domain::CaseId) {
+        use vantay_domain::CaseState;
+        for (state, action) in [
+            (CaseState::Sealed, "case.seal"),
+            (CaseState::Dispatched, "case.dispatch"),
+            (CaseState::Analysed, "case.analyse"),
+        ] {
+            self.centre
+                .transition(&vantay_store::Actor::cli(), case, state, action)
+                .await
+                .unwrap();
+        }
+    }
+
     /// Every problem `verify` reports.
     pub async fn problems(&self) -> Vec<String> {
         self.auditor().await.verify(None).await.unwrap().problems

@@ -470,16 +470,7 @@ async fn reports_are_sealed_recorded_and_erased(t: &TestCentre) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("must be analysed first"), "{err}");
-    for (state, action) in [
-        (CaseState::Sealed, "case.seal"),
-        (CaseState::Dispatched, "case.dispatch"),
-        (CaseState::Analysed, "case.analyse"),
-    ] {
-        t.centre
-            .transition(&Actor::cli(), receipt.case, state, action)
-            .await
-            .unwrap();
-    }
+    t.make_analysed(receipt.case).await;
     let material = t
         .centre
         .report_material(&Actor::staff(admin.id), receipt.case)

@@ -24,7 +24,7 @@ const SMOOTH_RADIUS: usize = 3;
 /// Radii (cells) of the inner disk and the ring of seeds round the anchor.
 const RADII: [f32; 2] = [16.0, 32.0];
 /// Seed lattice pitches (cells) in the disk and the ring.
-const SEED_PITCH: [isize; 2] = [3, 4];
+const SEED_PITCH: [isize; 2] = [4, 6];
 /// Steps of two cells (4 pixels, under half a ridge period), enough to
 /// leave the window or circle three times: half the work of one-cell steps.
 const REACH: flow::Reach = flow::Reach {

@@ -509,32 +509,39 @@ fn cross_validate(
     predicted
 }
 
-/// Overall accuracy and mean per-class recall.
-fn scores_of(truth: &[PatternClass], predicted: &[PatternClass]) -> (f64, f64) {
+/// Rows truth, columns predicted, in [`PatternClass::ALL`] order.
+type Confusion = [[usize; 5]; 5];
+
+fn confusion(truth: &[PatternClass], predicted: &[PatternClass]) -> Confusion {
     let mut matrix = [[0usize; 5]; 5];
     for (t, p) in truth.iter().zip(predicted) {
         matrix[t.index()][p.index()] += 1;
     }
+    matrix
+}
+
+/// Each class's recall (0 for a class with no print).
+fn recalls(matrix: &Confusion) -> [f64; 5] {
+    std::array::from_fn(|k| {
+        let n: usize = matrix[k].iter().sum();
+        if n == 0 {
+            0.0
+        } else {
+            matrix[k][k] as f64 / n as f64
+        }
+    })
+}
+
+/// Overall accuracy and mean per-class recall.
+fn scores_of(truth: &[PatternClass], predicted: &[PatternClass]) -> (f64, f64) {
+    let matrix = confusion(truth, predicted);
     let correct: usize = (0..5).map(|k| matrix[k][k]).sum();
-    let recall: f64 = (0..5)
-        .map(|k| {
-            let n: usize = matrix[k].iter().sum();
-            if n == 0 {
-                0.0
-            } else {
-                matrix[k][k] as f64 / n as f64
-            }
-        })
-        .sum::<f64>()
-        / 5.0;
+    let recall = recalls(&matrix).iter().sum::<f64>() / 5.0;
     (correct as f64 / truth.len().max(1) as f64, recall)
 }
 
 fn report(title: &str, truth: &[PatternClass], predicted: &[PatternClass]) {
-    let mut matrix = [[0usize; 5]; 5];
-    for (t, p) in truth.iter().zip(predicted) {
-        matrix[t.index()][p.index()] += 1;
-    }
+    let matrix = confusion(truth, predicted);
     let correct: usize = (0..5).map(|k| matrix[k][k]).sum();
     println!("## {title}\n");
     println!(
@@ -542,16 +549,7 @@ fn report(title: &str, truth: &[PatternClass], predicted: &[PatternClass]) {
         100.0 * correct as f64 / truth.len() as f64,
         truth.len()
     );
-    let recalls: Vec<f64> = (0..5)
-        .map(|k| {
-            let n: usize = matrix[k].iter().sum();
-            if n == 0 {
-                0.0
-            } else {
-                matrix[k][k] as f64 / n as f64
-            }
-        })
-        .collect();
+    let recalls = recalls(&matrix);
     println!(
         "mean per-class recall: {:.1} %\n",
         100.0 * recalls.iter().sum::<f64>() / 5.0

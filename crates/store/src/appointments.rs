@@ -68,14 +68,6 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|_| StoreError::Corrupt(format!("'{text}' is not a stored time")))
 }
 
-/// A refusal of the policy as the store's error.
-fn allowed(decision: Decision) -> Result<(), StoreError> {
-    match decision {
-        Decision::Allow => Ok(()),
-        Decision::Deny(reason) => Err(StoreError::Refused(reason)),
-    }
-}
-
 fn parse_state(state: &str) -> Result<CaseState, StoreError> {
     state
         .parse()
@@ -202,8 +194,11 @@ impl Centre {
         case: CaseId,
         now: DateTime<Utc>,
     ) -> Result<CaseSummary, StoreError> {
-        allowed(policy::may_administer(admin, now))?;
-        let mut tx = self.begin(&Actor::staff(admin.id)).await?;
+        let actor = Actor::staff(admin.id);
+        if let Decision::Deny(reason) = policy::may_administer(admin, now) {
+            return Err(self.refusal(&actor, "case.review", case, reason).await);
+        }
+        let mut tx = self.begin(&actor).await?;
         let row = set_state(&mut tx, case, CaseState::Reviewed).await?;
         let rendered: i64 = sqlx::query("SELECT COUNT(*) AS n FROM reports WHERE case_id = $1")
             .bind(case.to_string())
@@ -237,10 +232,12 @@ impl Centre {
         counsellor: &str,
         now: DateTime<Utc>,
     ) -> Result<AppointmentReceipt, StoreError> {
-        allowed(policy::may_administer(admin, now))?;
+        let actor = Actor::staff(admin.id);
+        if let Decision::Deny(reason) = policy::may_administer(admin, now) {
+            return Err(self.refusal(&actor, "appointment.book", case, reason).await);
+        }
         // Stored to the millisecond: what is returned is what is stored.
         let starts_at = parse_time(&stamp(starts_at))?;
-        let actor = Actor::staff(admin.id);
         let mut tx = self.begin(&actor).await?;
         let named = sqlx::query("SELECT * FROM staff WHERE username = $1")
             .bind(counsellor)
@@ -248,7 +245,10 @@ impl Centre {
             .await?
             .ok_or_else(|| StoreError::NoStaff(counsellor.to_owned()))?;
         let named = staff_of(&named)?;
-        allowed(policy::may_book(&named, starts_at, now))?;
+        if let Decision::Deny(reason) = policy::may_book(&named, starts_at, now) {
+            drop(tx);
+            return Err(self.refusal(&actor, "appointment.book", case, reason).await);
+        }
         let from = parse_state(&load_case(&mut tx.tx, case).await?.state)?;
         let previous = current_row(&mut tx.tx, case).await?;
         let due = policy::is_released(starts_at, now);
@@ -350,7 +350,10 @@ impl Centre {
         let mut tx = self.begin(&actor).await?;
         let state = parse_state(&load_case(&mut tx.tx, case).await?.state)?;
         let facts = report_facts(&mut tx.tx, case, state).await?;
-        allowed(policy::may_record_delivery(staff, &facts, now))?;
+        if let Decision::Deny(reason) = policy::may_record_delivery(staff, &facts, now) {
+            drop(tx);
+            return Err(self.refusal(&actor, "report.deliver", case, reason).await);
+        }
         let moved = set_state(&mut tx, case, CaseState::Delivered).await?;
         let (mut row, username) = current_row(&mut tx.tx, case)
             .await?

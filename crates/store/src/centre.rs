@@ -239,6 +239,31 @@ impl Centre {
         WriteTx::begin(&self.store.db.pool, actor).await
     }
 
+    /// A refusal of the policy, recorded in the ledger (`ACTION.refused` on
+    /// the case, with who and when) before it is returned: attempts are
+    /// evidence too. The caller drops any open transaction first.
+    pub(crate) async fn refusal(
+        &self,
+        actor: &Actor,
+        action: &str,
+        case: vantay_domain::CaseId,
+        reason: &'static str,
+    ) -> StoreError {
+        let recorded = async {
+            let mut tx = self.begin(actor).await?;
+            tx.record(
+                &format!("{action}.refused"),
+                format!("case/{case}"),
+                Vec::new(),
+            );
+            self.commit(tx).await
+        };
+        match recorded.await {
+            Ok(_) => StoreError::Refused(reason),
+            Err(err) => err,
+        }
+    }
+
     /// Commits a write transaction with a signed checkpoint.
     pub(crate) async fn commit(
         &self,

@@ -260,10 +260,7 @@ impl Centre {
         let facts = report_facts(&mut conn, case, state).await?;
         if let Decision::Deny(reason) = may_open_report(&ReportReader::Staff(staff), &facts, now) {
             drop(conn);
-            let mut tx = self.begin(&actor).await?;
-            tx.record("report.open.refused", format!("case/{case}"), Vec::new());
-            self.commit(tx).await?;
-            return Err(StoreError::Refused(reason));
+            return Err(self.refusal(&actor, "report.open", case, reason).await);
         }
         let stored = sqlx::query(
             "SELECT version, blob FROM reports WHERE case_id = $1 ORDER BY version DESC LIMIT 1",

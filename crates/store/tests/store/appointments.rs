@@ -153,6 +153,8 @@ async fn review_needs_an_analysed_case_with_a_report(t: &TestCentre) {
         history.last().unwrap(),
         &("case.review".to_owned(), format!("staff:{}", admin.id))
     );
+    // The counsellor's attempt is in the ledger, under their name.
+    assert!(history.contains(&("case.review.refused".to_owned(), format!("staff:{}", c.id))));
     assert_eq!(t.problems().await, Vec::<String>::new());
 }
 
@@ -218,7 +220,14 @@ async fn scheduling_refuses_the_wrong_counsellor_or_case(t: &TestCentre) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::NoStaff(_)), "{err}");
-    // Nothing of the refused attempts was written.
+    // Nothing of the refused attempts was written, but each policy refusal
+    // is in the ledger (not the unknown name: nobody was refused anything).
+    let history = actions(t, &receipt).await;
+    let refusals = history
+        .iter()
+        .filter(|(a, _)| a == "appointment.book.refused")
+        .count();
+    assert_eq!(refusals, 6, "{history:?}");
     assert_eq!(state_of(t, &receipt).await, CaseState::Reviewed);
     assert_eq!(
         t.centre.store().appointment(receipt.case).await.unwrap(),
@@ -360,6 +369,7 @@ async fn the_counsellors_window_opens_three_days_before_and_closes_a_day_after_d
     let history = actions(t, &receipt).await;
     let count = |action: &str| history.iter().filter(|(a, _)| a == action).count();
     assert_eq!(count("report.open.refused"), 4, "{history:?}");
+    assert_eq!(count("report.deliver.refused"), 1, "{history:?}");
     assert_eq!(
         history
             .iter()

@@ -72,21 +72,25 @@ impl Install {
     /// as `answer --auto` asks. Returns those fingers.
     fn count_what_the_engine_could_not(&self, package: &str) -> Vec<String> {
         self.ok(&["work"]);
-        let mut counted = Vec::new();
-        for line in self.ok(&["show", package]).lines() {
-            let finger = json(line);
-            if finger["needs_count"] == true {
-                let code = finger["finger"].as_str().unwrap().to_owned();
-                let why = self.refused(&["answer", package, "--auto"]);
-                assert!(
-                    why.contains(&code) && why.contains("--ridge-counts"),
-                    "{why}"
-                );
-                self.ok(&["review", package, &code, "--ridge-counts", "12"]);
-                counted.push(code);
+        let uncounted: Vec<String> = self
+            .ok(&["show", package])
+            .lines()
+            .map(json)
+            .filter(|finger| finger["needs_count"] == true)
+            .map(|finger| finger["finger"].as_str().unwrap().to_owned())
+            .collect();
+        if !uncounted.is_empty() {
+            // One refusal names every finger to count, and how.
+            let why = self.refused(&["answer", package, "--auto"]);
+            assert!(why.contains("--ridge-counts"), "{why}");
+            for code in &uncounted {
+                assert!(why.contains(code.as_str()), "{why}");
             }
         }
-        counted
+        for code in &uncounted {
+            self.ok(&["review", package, code, "--ridge-counts", "12"]);
+        }
+        uncounted
     }
 }
 

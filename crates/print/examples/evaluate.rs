@@ -13,12 +13,17 @@
 //! after them, singular points and features, is recomputed by the same
 //! [`vantay_print::pattern::evidence`] the engine runs); `--grids SPEC` (see
 //! [`parse_grids`]), `--[no-]multiscale`, `--[no-]flow` choose the features;
-//! `--l2 A,B`, `--hidden N`, `--iterations N`, `--seeds N` (mean of N
-//! networks per fold) the learner; `--splits N` repeats the whole
+//! `--learner svm|svm-p|mlp|both` the learner (`svm`, the shipped one: the
+//! majority of the one-versus-one machines; `svm-p`: their largest coupled
+//! probability; `mlp`: the network; `both`: the mean of the two's
+//! probabilities), `--svm-c X`, `--svm-power X`, `--svm-slope X` the
+//! machines, `--l2 A,B`, `--hidden N`, `--iterations N`, `--seeds N` (mean of N
+//! networks per fold) the network; `--splits N` repeats the whole
 //! cross-validation over N different stratified fold splits (split 0 is the
 //! classic one: each class dealt out in file order) and reports the mean and
 //! spread, so that the noise of the folds and of the network's start is seen;
-//! `--dump FILE` writes every print's features as CSV.
+//! `--dump FILE` writes every print's features as CSV. Beside accuracy it
+//! prints how often the answer is right at each level of stated confidence.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,10 +32,11 @@ use rayon::prelude::*;
 use vantay_print::classify::FeatureSet;
 use vantay_print::classify::{self, Anchor, GridLayout, GridShape, PatternClass};
 use vantay_print::grid::Grid;
-use vantay_print::model::{Model, TrainOptions};
+use vantay_print::model::{Classifier, Model, TrainOptions};
 use vantay_print::orientation::BlockTensors;
 use vantay_print::params::Params;
 use vantay_print::pattern;
+use vantay_print::svm::{Svm, SvmOptions};
 use vantay_print::{overlay, Extractor};
 
 struct Options {
@@ -55,6 +61,23 @@ struct Options {
     mirror: bool,
     tta: bool,
     fine_flow: bool,
+    learner: Learner,
+    svm: SvmOptions,
+    svm_slope: Option<f32>,
+    time_classifiers: bool,
+}
+
+/// Which learner scores the folds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Learner {
+    /// The network (mean of `--seeds` networks).
+    Mlp,
+    /// The support-vector machines, majority of the duels.
+    SvmVote,
+    /// The support-vector machines, largest coupled probability.
+    SvmProbability,
+    /// Mean of the network's and the machines' probabilities.
+    Both,
 }
 
 fn parse_options() -> Options {
@@ -80,6 +103,10 @@ fn parse_options() -> Options {
         mirror: false,
         tta: false,
         fine_flow: classify::SHIPPED_FINE_FLOW,
+        learner: Learner::SvmVote,
+        svm: SvmOptions::default(),
+        svm_slope: None,
+        time_classifiers: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -104,6 +131,32 @@ fn parse_options() -> Options {
             "--fine-flow" => options.fine_flow = true,
             "--no-fine-flow" => options.fine_flow = false,
             "--tta" => options.tta = true,
+            "--time-classifiers" => options.time_classifiers = true,
+            "--learner" => {
+                options.learner = match args.next().expect("--learner NAME").as_str() {
+                    "mlp" => Learner::Mlp,
+                    "svm" => Learner::SvmVote,
+                    "svm-p" => Learner::SvmProbability,
+                    "both" => Learner::Both,
+                    other => panic!("learner {other}: mlp, svm, svm-p or both"),
+                }
+            }
+            "--svm-c" => options.svm.c = args.next().expect("--svm-c X").parse().expect("a number"),
+            "--svm-power" => {
+                options.svm.class_weight_power = args
+                    .next()
+                    .expect("--svm-power X")
+                    .parse()
+                    .expect("a number")
+            }
+            "--svm-slope" => {
+                options.svm_slope = Some(
+                    args.next()
+                        .expect("--svm-slope X")
+                        .parse()
+                        .expect("a number"),
+                )
+            }
             "--mask-share" => {
                 options.mask_share = Some(
                     args.next()
@@ -278,6 +331,7 @@ fn main() {
             ..TrainOptions::default()
         };
         let mut scores = Vec::new();
+        let mut reliability = Vec::new();
         let mut all_truth = Vec::new();
         let mut all_predicted = Vec::new();
         for split in 0..options.splits {
@@ -288,7 +342,10 @@ fn main() {
                 options.seeds,
                 split as u64,
                 (options.mirror, options.tta),
+                (options.learner, &options.svm, options.svm_slope),
             );
+            reliability.extend(p.iter().zip(&truth).map(|(a, t)| (a.1, a.0 == *t)));
+            let p: Vec<PatternClass> = p.into_iter().map(|a| a.0).collect();
             let (overall, recall) = scores_of(&truth, &p);
             println!(
                 "split {split}: overall {:.1} %, mean recall {:.1} %",
@@ -303,10 +360,11 @@ fn main() {
             }
         }
         let title = format!(
-            "network (l2 {l2}), {}-fold cross-validation, {} split(s) pooled",
-            options.folds, options.splits
+            "{:?} (network l2 {l2}), {}-fold cross-validation, {} split(s) pooled",
+            options.learner, options.folds, options.splits
         );
         report(&title, &all_truth, &all_predicted);
+        report_reliability(&reliability);
         let (mo, so) = mean_sd(scores.iter().map(|s| s.0));
         let (mr, sr) = mean_sd(scores.iter().map(|s| s.1));
         println!(
@@ -323,16 +381,21 @@ fn main() {
             eprintln!("miss {} truth {:?} predicted {:?}", s.file, s.label, p);
         }
     }
+    if options.time_classifiers {
+        time_classifiers(&samples, &options.svm);
+    }
     if options.write_model {
         assert_eq!(
             set,
             FeatureSet::shipped(),
             "--write-model needs the shipped feature set (classify::SHIPPED_*): the engine would read other features"
         );
-        let model = Model::train(
-            &training_set(samples.iter(), options.mirror),
-            &TrainOptions::default(),
-        );
+        let all = training_set(samples.iter(), options.mirror);
+        let model = match options.learner {
+            Learner::SvmVote => Classifier::SupportVectors(Svm::train(&all, &options.svm)),
+            Learner::Mlp => Classifier::Network(Model::train(&all, &TrainOptions::default())),
+            other => panic!("--write-model writes one learner (svm or mlp), not {other:?}"),
+        };
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/model.json");
         std::fs::write(
             &path,
@@ -413,6 +476,37 @@ fn load(options: &Options, file: &str) -> image::GrayImage {
 
 /// The training pairs of `samples`, with each print's mirror image as a
 /// second print (label mirrored) when it was computed.
+/// CPU cost of the class decision alone, network against machines, both
+/// trained on every print, timed over every print's features (one thread).
+fn time_classifiers(samples: &[Sample], svm_options: &SvmOptions) {
+    let all = training_set(samples.iter(), false);
+    let candidates = [
+        (
+            "network",
+            Classifier::Network(Model::train(&all, &TrainOptions::default())),
+        ),
+        (
+            "machines",
+            Classifier::SupportVectors(Svm::train(&all, svm_options)),
+        ),
+    ];
+    for (name, classifier) in &candidates {
+        let rounds = 20;
+        let start = std::time::Instant::now();
+        let mut checksum = 0.0f32;
+        for _ in 0..rounds {
+            for s in samples {
+                checksum += classifier.decide(&s.features).1;
+            }
+        }
+        let per_print = start.elapsed().as_secs_f64() / (rounds * samples.len()) as f64;
+        println!(
+            "class decision, {name}: {:.1} µs a print (checksum {checksum:.1})",
+            per_print * 1e6
+        );
+    }
+}
+
 fn training_set<'a>(
     samples: impl Iterator<Item = &'a Sample>,
     mirror: bool,
@@ -436,7 +530,8 @@ fn cross_validate(
     seeds: usize,
     split: u64,
     (mirror, tta): (bool, bool),
-) -> Vec<PatternClass> {
+    (learner, svm_options, svm_slope): (Learner, &SvmOptions, Option<f32>),
+) -> Vec<(PatternClass, f32)> {
     let mut by_class: BTreeMap<PatternClass, Vec<usize>> = BTreeMap::new();
     for (i, s) in samples.iter().enumerate() {
         by_class.entry(s.label).or_default().push(i);
@@ -457,8 +552,8 @@ fn cross_validate(
             fold_of[i] = n % folds;
         }
     }
-    let mut predicted = vec![PatternClass::A; samples.len()];
-    let results: Vec<Vec<(usize, PatternClass)>> = (0..folds)
+    let mut predicted = vec![(PatternClass::A, 0.0); samples.len()];
+    let results: Vec<Vec<(usize, (PatternClass, f32))>> = (0..folds)
         .into_par_iter()
         .map(|fold| {
             let train = training_set(
@@ -469,7 +564,16 @@ fn cross_validate(
                     .map(|(_, s)| s),
                 mirror,
             );
+            let wants_mlp = matches!(learner, Learner::Mlp | Learner::Both);
+            let svm = (learner != Learner::Mlp).then(|| {
+                let mut svm = Svm::train(&train, svm_options);
+                if let Some(slope) = svm_slope {
+                    svm.slope = slope;
+                }
+                svm
+            });
             let models: Vec<Model> = (1..=seeds as u64)
+                .filter(|_| wants_mlp)
                 .map(|seed| {
                     let options = TrainOptions {
                         seed: seed + 1000 * split,
@@ -495,18 +599,53 @@ fn cross_validate(
                             }
                         }
                     }
+                    if let Some(svm) = &svm {
+                        if learner == Learner::SvmVote {
+                            let class = svm.vote(&s.features);
+                            let confidence = svm.predict(&s.features)[class.index()];
+                            return (i, (class, confidence));
+                        }
+                        let q = svm.predict(&s.features);
+                        let weight = models.len().max(1) as f32;
+                        p.iter_mut().zip(q).for_each(|(a, b)| *a += weight * b);
+                    }
                     let best = (0..p.len())
                         .max_by(|&a, &b| p[a].total_cmp(&p[b]))
                         .unwrap_or(0);
-                    (i, PatternClass::ALL[best])
+                    let confidence = p[best] / p.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+                    (i, (PatternClass::ALL[best], confidence))
                 })
                 .collect()
         })
         .collect();
-    for (i, class) in results.into_iter().flatten() {
-        predicted[i] = class;
+    for (i, answer) in results.into_iter().flatten() {
+        predicted[i] = answer;
     }
     predicted
+}
+
+/// How often the answer is right at each level of the stated confidence
+/// (a calibrated engine is right 80 % of the time it says 0.8).
+fn report_reliability(answers: &[(f32, bool)]) {
+    println!("| confidence | prints | right | mean confidence |\n|---|---|---|---|");
+    let mut gap = 0.0;
+    for (lo, hi) in [(0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)] {
+        let bin: Vec<_> = answers.iter().filter(|a| a.0 >= lo && a.0 < hi).collect();
+        if bin.is_empty() {
+            continue;
+        }
+        let right = bin.iter().filter(|a| a.1).count() as f64 / bin.len() as f64;
+        let mean = bin.iter().map(|a| f64::from(a.0)).sum::<f64>() / bin.len() as f64;
+        gap += (right - mean).abs() * bin.len() as f64 / answers.len() as f64;
+        println!(
+            "| {lo:.1}–{:.1} | {} | {:.1} % | {:.2} |",
+            hi.min(1.0),
+            bin.len(),
+            100.0 * right,
+            mean
+        );
+    }
+    println!("expected calibration error (prints-weighted |right − confidence|): {gap:.3}\n");
 }
 
 /// Rows truth, columns predicted, in [`PatternClass::ALL`] order.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{self, FeatureSet, PatternClass, Subtype};
 use crate::grid::Grid;
-use crate::model::{self, Model};
+use crate::model::{self, Classifier};
 use crate::normalize::{self, BlockStats};
 use crate::orientation::{self, BlockTensors, OrientationField};
 use crate::params::Params;
@@ -110,7 +110,7 @@ pub struct Record {
 /// reuse it, so the pipeline does not allocate its grids anew for each print.
 #[derive(Debug)]
 pub struct Extractor {
-    model: Option<Model>,
+    model: Option<Classifier>,
     stats: BlockStats,
     tensors: BlockTensors,
     mask: Grid<u8>,
@@ -134,7 +134,7 @@ impl Extractor {
     }
 
     /// An extractor with a given class model (`None`: rules on singular points).
-    pub fn with_model(model: Option<Model>) -> Self {
+    pub fn with_model(model: Option<Classifier>) -> Self {
         Extractor {
             model,
             stats: BlockStats::default(),

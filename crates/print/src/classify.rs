@@ -1,6 +1,6 @@
 //! Pattern class and subtype.
 //!
-//! The class comes from a small softmax model (see [`crate::model`]) over
+//! The class comes from a trained classifier (see [`crate::model`]) over
 //! three kinds of evidence: the singular points (how many cores and deltas,
 //! and where the deltas lie from the core), a coarse grid of the orientation
 //! field registered on the core, and how traced pseudo-ridges turn
@@ -14,7 +14,7 @@ use std::f32::consts::PI;
 use serde::{Deserialize, Serialize};
 
 use crate::grid::Grid;
-use crate::model::Model;
+use crate::model::Classifier;
 use crate::orientation::OrientationField;
 use crate::singular::{Core, SingularPoints};
 
@@ -215,16 +215,10 @@ pub fn classify(
     features: &[f32],
     points: &SingularPoints,
     field: &OrientationField,
-    model: Option<&Model>,
+    model: Option<&Classifier>,
 ) -> Classification {
     let (class, confidence) = match model {
-        Some(model) => {
-            let probabilities = model.predict(features);
-            let best = (0..probabilities.len())
-                .max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]))
-                .unwrap_or(0);
-            (PatternClass::ALL[best], probabilities[best])
-        }
+        Some(model) => model.decide(features),
         None => (by_rules(points), 0.5),
     };
     Classification {

@@ -49,6 +49,7 @@ pub mod pattern;
 pub mod quality;
 pub mod ridge_count;
 pub mod singular;
+pub mod svm;
 pub mod synthetic;
 
 pub use analysis::{analyze, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record};

@@ -1,9 +1,13 @@
-//! The class model: a small neural network (one hidden layer of tanh units,
+//! The class models. The engine asks a [`Classifier`]: the shipped one is
+//! the support-vector classifier of [`crate::svm`]; the network below is
+//! kept to compare against (`evaluate --learner mlp`).
+//!
+//! The network: a small neural network (one hidden layer of tanh units,
 //! softmax output) over standardised features, trained by full-batch Adam
 //! with an L2 penalty, the classes weighted so that the rare ones (arches,
 //! tented arches) are not drowned by the loops.
 //!
-//! The shipped model (`model.json`) is trained on all labelled SD14
+//! The shipped classifier (`model.json`) is trained on all labelled SD14
 //! development prints by `cargo run --release -p vantay-print --example
 //! evaluate -- --write-model`, which also reports its k-fold accuracy.
 
@@ -12,6 +16,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::PatternClass;
+use crate::svm::Svm;
 
 const CLASSES: usize = PatternClass::ALL.len();
 
@@ -60,9 +65,35 @@ impl Default for TrainOptions {
     }
 }
 
-/// The model shipped with the crate.
-pub fn shipped() -> Option<&'static Model> {
-    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
+/// A trained learner that names a print's class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Classifier {
+    /// The network of this module.
+    Network(Model),
+    /// One-versus-one support-vector machines ([`crate::svm`]).
+    SupportVectors(Svm),
+}
+
+impl Classifier {
+    /// The class and the probability the classifier gives it.
+    pub fn decide(&self, features: &[f32]) -> (PatternClass, f32) {
+        match self {
+            Classifier::Network(model) => {
+                let p = model.predict(features);
+                let best = (0..CLASSES)
+                    .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+                    .unwrap_or(0);
+                (PatternClass::ALL[best], p[best])
+            }
+            Classifier::SupportVectors(svm) => svm.decide(features),
+        }
+    }
+}
+
+/// The classifier shipped with the crate.
+pub fn shipped() -> Option<&'static Classifier> {
+    static MODEL: OnceLock<Option<Classifier>> = OnceLock::new();
     MODEL
         .get_or_init(|| serde_json::from_str(include_str!("model.json")).ok())
         .as_ref()
@@ -224,7 +255,10 @@ impl Adam {
     }
 }
 
-fn standardisation(samples: &[(Vec<f32>, PatternClass)], dims: usize) -> (Vec<f32>, Vec<f32>) {
+pub(crate) fn standardisation(
+    samples: &[(Vec<f32>, PatternClass)],
+    dims: usize,
+) -> (Vec<f32>, Vec<f32>) {
     let n = samples.len().max(1) as f32;
     let mut mean = vec![0.0f32; dims];
     for (f, _) in samples {
@@ -264,4 +298,25 @@ fn sample_weights(samples: &[(Vec<f32>, PatternClass)], power: f32) -> Vec<f32> 
         .iter()
         .map(|s| per_class[s.1.index()] / total)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_classifier_loads_and_reads_the_shipped_features() {
+        // A model.json the engine cannot read would silently fall back to
+        // the rules on singular points: make that a failing test instead.
+        let shipped = shipped().expect("src/model.json parses as a Classifier");
+        let Classifier::SupportVectors(svm) = shipped else {
+            panic!("the shipped classifier is the support-vector one");
+        };
+        assert_eq!(svm.mean.len(), crate::classify::FEATURES);
+        assert!(svm
+            .vectors
+            .iter()
+            .all(|v| v.len() == crate::classify::FEATURES));
+        assert_eq!(svm.duels.len(), 10, "one duel per pair of the 5 classes");
+    }
 }

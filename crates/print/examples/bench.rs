@@ -2,7 +2,7 @@
 //! then the batch throughput on every core.
 //!
 //! ```text
-//! cargo run --release -p vantay-print --example bench -- [--data ../shared/data/sd14-dev] [--count 100]
+//! cargo run --release -p vantay-print --example bench -- [--data ../shared/data/sd14-dev] [--count 100] [--no-batch]
 //! ```
 
 use std::path::PathBuf;
@@ -15,11 +15,14 @@ use vantay_print::{record, Extractor};
 fn main() {
     let mut data = PathBuf::from("../shared/data/sd14-dev");
     let mut count = 100usize;
+    let mut batch = true;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--data" => data = args.next().expect("--data DIR").into(),
             "--count" => count = args.next().expect("--count N").parse().expect("a number"),
+            // Single thread only (for profiling under valgrind).
+            "--no-batch" => batch = false,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -31,7 +34,9 @@ fn main() {
     files.sort();
     let sample: Vec<PathBuf> = files.iter().take(count).cloned().collect();
     single_thread(&sample);
-    all_cores(&files);
+    if batch {
+        all_cores(&files);
+    }
 }
 
 /// CPU seconds this process has used (user + system), from `/proc/self/stat`:

@@ -90,19 +90,28 @@ pub fn poincare_index(field: &OrientationField, c: usize, r: usize) -> i32 {
 }
 
 fn index_on_ring(field: &OrientationField, c: usize, r: usize, ring: &[(isize, isize)]) -> i32 {
+    // Each ring block's angle once (an atan2 each: this loop runs on every
+    // foreground block), then the turns between neighbours.
+    let angle_of = |(dc, dr): (isize, isize)| {
+        field.angle(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr))
+    };
+    let first = angle_of(ring[0]);
+    let mut previous = first;
     let mut total = 0.0;
-    for k in 0..ring.len() {
-        let (a, b) = (ring[k], ring[(k + 1) % ring.len()]);
-        let ta = field.angle(c.wrapping_add_signed(a.0), r.wrapping_add_signed(a.1));
-        let tb = field.angle(c.wrapping_add_signed(b.0), r.wrapping_add_signed(b.1));
-        total += wrap_half_turn(tb - ta);
+    for &offset in &ring[1..] {
+        let angle = angle_of(offset);
+        total += wrap_half_turn(angle - previous);
+        previous = angle;
     }
+    total += wrap_half_turn(first - previous);
     (total / PI).round() as i32
 }
 
 /// An angle difference of undirected lines, wrapped into (−π/2, π/2].
 fn wrap_half_turn(d: f32) -> f32 {
-    let mut d = d % PI;
+    // Ridge angles lie in [0, π), so their differences already lie within
+    // one turn and need no (library-call) remainder.
+    let mut d = if d.abs() < PI { d } else { d % PI };
     if d > PI / 2.0 {
         d -= PI;
     } else if d <= -PI / 2.0 {

@@ -20,6 +20,7 @@ mod finger;
 mod ids;
 mod pattern;
 pub mod policy;
+mod reason;
 mod staff;
 
 pub use capture::{
@@ -31,4 +32,7 @@ pub use case::{CaseState, TransitionError};
 pub use finger::{Finger, Hand, ParseFingerError};
 pub use ids::{CaseId, CustomerId, ParseIdError, StaffId};
 pub use pattern::{ParseClassError, PatternClass};
-pub use staff::{check_username, Agreement, ParseRoleError, Role, Staff, StaffInputError};
+pub use reason::Reason;
+pub use staff::{
+    check_username, Agreement, ParseRoleError, Role, Staff, StaffInputError, StaffStatus,
+};

@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::{CaseState, Role, Staff, StaffId};
+use crate::{CaseState, Reason, Role, Staff, StaffId};
+use reasons::*;
 
 /// Who asks to open a rendered report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,13 +37,34 @@ pub enum Decision {
     /// Allowed.
     Allow,
     /// Refused, with the reason to show and to record.
-    Deny(&'static str),
+    Deny(Reason),
 }
 
 impl Decision {
     /// Whether this is [`Decision::Allow`].
     pub fn is_allowed(&self) -> bool {
         matches!(self, Decision::Allow)
+    }
+
+    /// The reason of a refusal; `None` when allowed.
+    pub fn reason(&self) -> Option<Reason> {
+        match self {
+            Decision::Allow => None,
+            Decision::Deny(reason) => Some(*reason),
+        }
+    }
+}
+
+/// Whether `staff` may touch customer data at all `today`: the account is
+/// enabled and an unexpired confidentiality agreement covers today. Every
+/// rule below asks this first, so a disabled account is refused everywhere.
+fn account_in_force(staff: &Staff, today: chrono::NaiveDate) -> Result<(), Reason> {
+    if staff.disabled {
+        Err(ACCOUNT_DISABLED)
+    } else if staff.may_touch_customer_data(today) {
+        Ok(())
+    } else {
+        Err(NO_AGREEMENT)
     }
 }
 
@@ -61,25 +83,25 @@ pub fn may_open_report(
 ) -> Decision {
     use Decision::{Allow, Deny};
     if facts.state == CaseState::Erased {
-        return Deny("the customer's data was erased");
+        return Deny(ERASED);
     }
     match reader {
         ReportReader::Customer => {
             if facts.delivered_at.is_some() {
                 Allow
             } else {
-                Deny("the report is given to the customer at the appointment")
+                Deny(AT_APPOINTMENT)
             }
         }
         ReportReader::Staff(staff) => {
-            if !staff.may_touch_customer_data(now.date_naive()) {
-                return Deny("no valid confidentiality agreement on record");
+            if let Err(reason) = account_in_force(staff, now.date_naive()) {
+                return Deny(reason);
             }
             match staff.role {
                 Role::Admin if facts.state >= CaseState::Analysed => Allow,
-                Role::Admin => Deny("the case has no analysis yet"),
+                Role::Admin => Deny(NOT_ANALYSED),
                 Role::Counsellor => counsellor_window(staff.id, facts, now),
-                _ => Deny("this role does not read reports"),
+                _ => Deny(ROLE_READS_NO_REPORTS),
             }
         }
     }
@@ -88,18 +110,16 @@ pub fn may_open_report(
 fn counsellor_window(id: StaffId, facts: &ReportFacts, now: DateTime<Utc>) -> Decision {
     use Decision::{Allow, Deny};
     let (Some(appointment), Some(named)) = (facts.appointment_at, facts.counsellor) else {
-        return Deny("no appointment is booked");
+        return Deny(NO_APPOINTMENT);
     };
     if named != id {
-        return Deny("the appointment names another counsellor");
+        return Deny(ANOTHER_COUNSELLOR);
     }
     if !is_released(appointment, now) {
-        return Deny("the report is released three days before the appointment");
+        return Deny(NOT_RELEASED);
     }
     match facts.delivered_at {
-        Some(delivered) if now > delivered + COUNSELLOR_GRACE => {
-            Deny("access ended one day after delivery")
-        }
+        Some(delivered) if now > delivered + COUNSELLOR_GRACE => Deny(ACCESS_ENDED),
         _ => Allow,
     }
 }
@@ -120,13 +140,23 @@ pub fn is_released(appointment: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 /// Whether `staff` may run the centre's casework (step 5 review, step 6
 /// scheduling, staff accounts): an admin with a valid agreement.
 pub fn may_administer(staff: &Staff, now: DateTime<Utc>) -> Decision {
-    if !staff.may_touch_customer_data(now.date_naive()) {
-        return Decision::Deny("no valid confidentiality agreement on record");
+    if let Err(reason) = account_in_force(staff, now.date_naive()) {
+        return Decision::Deny(reason);
     }
     if staff.role == Role::Admin {
         Decision::Allow
     } else {
-        Decision::Deny("only an admin reviews cases, books appointments and manages staff")
+        Decision::Deny(ADMIN_ONLY)
+    }
+}
+
+/// Whether `admin` may disable `target`'s account (off-boarding): what
+/// [`may_administer`] asks, and not their own account, so that a centre
+/// is never left without the admin who could enable it again.
+pub fn may_disable(admin: &Staff, target: &Staff, now: DateTime<Utc>) -> Decision {
+    match may_administer(admin, now) {
+        Decision::Allow if admin.id == target.id => Decision::Deny(OWN_ACCOUNT),
+        decision => decision,
     }
 }
 
@@ -137,22 +167,22 @@ pub fn may_administer(staff: &Staff, now: DateTime<Utc>) -> Decision {
 pub fn may_book(counsellor: &Staff, appointment: DateTime<Utc>, now: DateTime<Utc>) -> Decision {
     use Decision::{Allow, Deny};
     if appointment <= now {
-        return Deny("the appointment time has already passed; give a time to come");
+        return Deny(TIME_PASSED);
     }
     if counsellor.role != Role::Counsellor {
-        return Deny("the account named is not a counsellor");
+        return Deny(NOT_A_COUNSELLOR);
     }
     if counsellor.disabled {
-        return Deny("the counsellor's account is disabled");
+        return Deny(COUNSELLOR_DISABLED);
     }
     let Some(agreement) = &counsellor.agreement else {
-        return Deny("the counsellor has no confidentiality agreement on record");
+        return Deny(COUNSELLOR_NO_AGREEMENT);
     };
     if !agreement.covers(now.date_naive()) {
-        return Deny("the counsellor's confidentiality agreement is not valid today");
+        return Deny(COUNSELLOR_AGREEMENT_NOT_VALID);
     }
     if !agreement.covers(appointment.date_naive()) {
-        return Deny("the counsellor's confidentiality agreement ends before the appointment");
+        return Deny(COUNSELLOR_AGREEMENT_ENDS);
     }
     Allow
 }
@@ -161,32 +191,162 @@ pub fn may_book(counsellor: &Staff, appointment: DateTime<Utc>, now: DateTime<Ut
 /// the counsellor the appointment names, or an admin, with a valid agreement.
 pub fn may_record_delivery(staff: &Staff, facts: &ReportFacts, now: DateTime<Utc>) -> Decision {
     use Decision::{Allow, Deny};
-    if !staff.may_touch_customer_data(now.date_naive()) {
-        return Deny("no valid confidentiality agreement on record");
+    if let Err(reason) = account_in_force(staff, now.date_naive()) {
+        return Deny(reason);
     }
     match staff.role {
         Role::Admin => Allow,
-        Role::Counsellor if facts.counsellor.is_none() => Deny("no appointment is booked"),
+        Role::Counsellor if facts.counsellor.is_none() => Deny(NO_APPOINTMENT),
         Role::Counsellor if facts.counsellor == Some(staff.id) => Allow,
-        Role::Counsellor => Deny("the appointment names another counsellor"),
-        _ => Deny("only the appointment's counsellor or an admin records the hand-over"),
+        Role::Counsellor => Deny(ANOTHER_COUNSELLOR),
+        _ => Deny(DELIVERY_BY),
     }
 }
 
 /// Whether a staff member may change a capture (personal data, prints) of a
 /// case in `state`: scanners and admins, only before sealing.
 pub fn may_edit_capture(staff: &Staff, state: CaseState, now: DateTime<Utc>) -> Decision {
-    if !staff.may_touch_customer_data(now.date_naive()) {
-        return Decision::Deny("no valid confidentiality agreement on record");
+    if let Err(reason) = account_in_force(staff, now.date_naive()) {
+        return Decision::Deny(reason);
     }
     if !matches!(staff.role, Role::Scanner | Role::Admin) {
-        return Decision::Deny("only scanners and admins capture prints");
+        return Decision::Deny(CAPTURE_BY);
     }
     if state.capture_is_open() {
         Decision::Allow
     } else {
-        Decision::Deny("the case is sealed; its capture can no longer change")
+        Decision::Deny(SEALED)
     }
+}
+
+/// Every reason the policy gives, in Vietnamese and English.
+pub mod reasons {
+    use super::Reason;
+    /// "the account is disabled"
+    pub const ACCOUNT_DISABLED: Reason =
+        Reason::new("tài khoản đã bị vô hiệu hoá", "the account is disabled");
+    /// "an admin cannot disable their own account"
+    pub const OWN_ACCOUNT: Reason = Reason::new(
+        "quản trị viên không thể tự vô hiệu hoá tài khoản của chính mình",
+        "an admin cannot disable their own account",
+    );
+    /// "the customer's data was erased"
+    pub const ERASED: Reason = Reason::new(
+        "dữ liệu của khách hàng đã bị xoá",
+        "the customer's data was erased",
+    );
+    /// "the report is given to the customer at the appointment"
+    pub const AT_APPOINTMENT: Reason = Reason::new(
+        "báo cáo được trao cho khách hàng tại buổi hẹn",
+        "the report is given to the customer at the appointment",
+    );
+    /// "no valid confidentiality agreement on record"
+    pub const NO_AGREEMENT: Reason = Reason::new(
+        "không có thoả thuận bảo mật còn hiệu lực trong hồ sơ",
+        "no valid confidentiality agreement on record",
+    );
+    /// "the case has no analysis yet"
+    pub const NOT_ANALYSED: Reason = Reason::new(
+        "hồ sơ chưa có kết quả phân tích",
+        "the case has no analysis yet",
+    );
+    /// "this role does not read reports"
+    pub const ROLE_READS_NO_REPORTS: Reason = Reason::new(
+        "vai trò này không được đọc báo cáo",
+        "this role does not read reports",
+    );
+    /// "no appointment is booked"
+    pub const NO_APPOINTMENT: Reason =
+        Reason::new("chưa có lịch hẹn nào được đặt", "no appointment is booked");
+    /// "the appointment names another counsellor"
+    pub const ANOTHER_COUNSELLOR: Reason = Reason::new(
+        "lịch hẹn ghi tên một tư vấn viên khác",
+        "the appointment names another counsellor",
+    );
+    /// "the report is released three days before the appointment"
+    pub const NOT_RELEASED: Reason = Reason::new(
+        "báo cáo chỉ được chuyển cho tư vấn viên ba ngày trước buổi hẹn",
+        "the report is released three days before the appointment",
+    );
+    /// "access ended one day after delivery"
+    pub const ACCESS_ENDED: Reason = Reason::new(
+        "quyền truy cập đã kết thúc một ngày sau khi bàn giao",
+        "access ended one day after delivery",
+    );
+    /// "only an admin reviews cases, books appointments and manages staff"
+    pub const ADMIN_ONLY: Reason = Reason::new(
+        "chỉ quản trị viên mới được duyệt hồ sơ, đặt lịch hẹn và quản lý nhân viên",
+        "only an admin reviews cases, books appointments and manages staff",
+    );
+    /// "the appointment time has already passed; give a time to come"
+    pub const TIME_PASSED: Reason = Reason::new(
+        "thời gian hẹn đã qua; hãy chọn một thời điểm sắp tới",
+        "the appointment time has already passed; give a time to come",
+    );
+    /// "the account named is not a counsellor"
+    pub const NOT_A_COUNSELLOR: Reason = Reason::new(
+        "tài khoản được chỉ định không phải là tư vấn viên",
+        "the account named is not a counsellor",
+    );
+    /// "the counsellor's account is disabled"
+    pub const COUNSELLOR_DISABLED: Reason = Reason::new(
+        "tài khoản của tư vấn viên đã bị vô hiệu hoá",
+        "the counsellor's account is disabled",
+    );
+    /// "the counsellor has no confidentiality agreement on record"
+    pub const COUNSELLOR_NO_AGREEMENT: Reason = Reason::new(
+        "tư vấn viên chưa có thoả thuận bảo mật trong hồ sơ",
+        "the counsellor has no confidentiality agreement on record",
+    );
+    /// "the counsellor's confidentiality agreement is not valid today"
+    pub const COUNSELLOR_AGREEMENT_NOT_VALID: Reason = Reason::new(
+        "thoả thuận bảo mật của tư vấn viên không có hiệu lực vào hôm nay",
+        "the counsellor's confidentiality agreement is not valid today",
+    );
+    /// "the counsellor's confidentiality agreement ends before the appointment"
+    pub const COUNSELLOR_AGREEMENT_ENDS: Reason = Reason::new(
+        "thoả thuận bảo mật của tư vấn viên hết hạn trước buổi hẹn",
+        "the counsellor's confidentiality agreement ends before the appointment",
+    );
+    /// "only the appointment's counsellor or an admin records the hand-over"
+    pub const DELIVERY_BY: Reason = Reason::new(
+        "chỉ tư vấn viên của lịch hẹn hoặc quản trị viên mới được ghi nhận việc bàn giao",
+        "only the appointment's counsellor or an admin records the hand-over",
+    );
+    /// "only scanners and admins capture prints"
+    pub const CAPTURE_BY: Reason = Reason::new(
+        "chỉ nhân viên quét vân tay và quản trị viên mới được lấy dấu vân tay",
+        "only scanners and admins capture prints",
+    );
+    /// "the case is sealed; its capture can no longer change"
+    pub const SEALED: Reason = Reason::new(
+        "hồ sơ đã được niêm phong; dữ liệu thu nhận không thể thay đổi nữa",
+        "the case is sealed; its capture can no longer change",
+    );
+    /// All of them, for tests and reviews of the wording.
+    pub const ALL: &[Reason] = &[
+        ACCOUNT_DISABLED,
+        OWN_ACCOUNT,
+        ERASED,
+        AT_APPOINTMENT,
+        NO_AGREEMENT,
+        NOT_ANALYSED,
+        ROLE_READS_NO_REPORTS,
+        NO_APPOINTMENT,
+        ANOTHER_COUNSELLOR,
+        NOT_RELEASED,
+        ACCESS_ENDED,
+        ADMIN_ONLY,
+        TIME_PASSED,
+        NOT_A_COUNSELLOR,
+        COUNSELLOR_DISABLED,
+        COUNSELLOR_NO_AGREEMENT,
+        COUNSELLOR_AGREEMENT_NOT_VALID,
+        COUNSELLOR_AGREEMENT_ENDS,
+        DELIVERY_BY,
+        CAPTURE_BY,
+        SEALED,
+    ];
 }
 
 #[cfg(test)]
@@ -207,6 +367,26 @@ mod tests {
                 expires_on: NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
             }),
             disabled: false,
+        }
+    }
+
+    /// The refusal whose English sentence is `en` (one the policy gives).
+    fn deny(en: &str) -> Decision {
+        let reason = reasons::ALL.iter().find(|r| **r == en);
+        Decision::Deny(*reason.unwrap_or_else(|| panic!("no reason reads {en:?}")))
+    }
+
+    #[test]
+    fn every_reason_is_vietnamese_first_then_english() {
+        let mut english = std::collections::HashSet::new();
+        for reason in reasons::ALL {
+            assert!(english.insert(reason.en()), "{reason} twice");
+            assert!(!reason.vi().is_ascii(), "{reason}");
+            assert!(reason.en().is_ascii(), "{reason}");
+            assert_eq!(
+                reason.to_string(),
+                format!("{} — {}", reason.vi(), reason.en())
+            );
         }
     }
 
@@ -243,7 +423,7 @@ mod tests {
         assert!(may_open_report(&reader, &facts, at(21, 10)).is_allowed());
         assert_eq!(
             may_open_report(&reader, &facts, at(21, 11)),
-            Decision::Deny("access ended one day after delivery")
+            deny("access ended one day after delivery")
         );
     }
 
@@ -253,10 +433,7 @@ mod tests {
         let other = staff(Role::Counsellor);
         let facts = scheduled(&named);
         let decision = may_open_report(&ReportReader::Staff(&other), &facts, at(19, 9));
-        assert_eq!(
-            decision,
-            Decision::Deny("the appointment names another counsellor")
-        );
+        assert_eq!(decision, deny("the appointment names another counsellor"));
     }
 
     #[test]
@@ -304,7 +481,7 @@ mod tests {
         };
         assert_eq!(
             may_open_report(&ReportReader::Staff(&c), &facts, at(19, 9)),
-            Decision::Deny("no appointment is booked")
+            deny("no appointment is booked")
         );
     }
 
@@ -335,28 +512,65 @@ mod tests {
         assert_eq!(may_book(&c, at(20, 9), at(1, 9)), Decision::Allow);
         assert_eq!(
             may_book(&staff(Role::Scanner), at(20, 9), at(1, 9)),
-            Decision::Deny("the account named is not a counsellor")
+            deny("the account named is not a counsellor")
         );
         assert_eq!(
             may_book(&c, at(1, 8), at(1, 9)),
-            Decision::Deny("the appointment time has already passed; give a time to come")
+            deny("the appointment time has already passed; give a time to come")
         );
         let mut short = staff(Role::Counsellor);
         short.agreement.as_mut().unwrap().expires_on =
             NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
         assert_eq!(
             may_book(&short, at(20, 9), at(1, 9)),
-            Decision::Deny(
-                "the counsellor's confidentiality agreement ends before the appointment"
-            )
+            deny("the counsellor's confidentiality agreement ends before the appointment")
         );
         assert_eq!(
             may_book(&short, at(20, 9), at(11, 9)),
-            Decision::Deny("the counsellor's confidentiality agreement is not valid today")
+            deny("the counsellor's confidentiality agreement is not valid today")
         );
         let mut off = staff(Role::Counsellor);
         off.disabled = true;
         assert!(!may_book(&off, at(20, 9), at(1, 9)).is_allowed());
+    }
+
+    #[test]
+    fn a_disabled_account_is_refused_everywhere_and_told_so() {
+        let mut admin = staff(Role::Admin);
+        admin.disabled = true;
+        let off = deny("the account is disabled");
+        assert_eq!(may_administer(&admin, at(1, 9)), off);
+        let mut c = staff(Role::Counsellor);
+        let facts = scheduled(&c);
+        c.disabled = true;
+        let reader = ReportReader::Staff(&c);
+        assert_eq!(may_open_report(&reader, &facts, at(19, 9)), off);
+        assert_eq!(may_record_delivery(&c, &facts, at(20, 9)), off);
+        assert_eq!(
+            may_book(&c, at(20, 9), at(1, 9)),
+            deny("the counsellor's account is disabled")
+        );
+        let mut scanner = staff(Role::Scanner);
+        scanner.disabled = true;
+        assert_eq!(
+            may_edit_capture(&scanner, CaseState::Captured, at(1, 9)),
+            off
+        );
+    }
+
+    #[test]
+    fn an_admin_disables_others_but_not_themselves() {
+        let admin = staff(Role::Admin);
+        let other = staff(Role::Counsellor);
+        assert!(may_disable(&admin, &other, at(1, 9)).is_allowed());
+        assert_eq!(
+            may_disable(&admin, &admin, at(1, 9)),
+            deny("an admin cannot disable their own account")
+        );
+        assert_eq!(
+            may_disable(&other, &admin, at(1, 9)),
+            deny("only an admin reviews cases, books appointments and manages staff")
+        );
     }
 
     #[test]
@@ -367,7 +581,7 @@ mod tests {
         assert!(may_record_delivery(&staff(Role::Admin), &facts, at(20, 9)).is_allowed());
         assert_eq!(
             may_record_delivery(&staff(Role::Counsellor), &facts, at(20, 9)),
-            Decision::Deny("the appointment names another counsellor")
+            deny("the appointment names another counsellor")
         );
         assert!(!may_record_delivery(&staff(Role::Scanner), &facts, at(20, 9)).is_allowed());
     }

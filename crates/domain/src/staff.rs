@@ -188,7 +188,59 @@ impl Staff {
     /// Whether this account may touch customer data at all today: enabled
     /// and covered by an unexpired confidentiality agreement.
     pub fn may_touch_customer_data(&self, today: NaiveDate) -> bool {
-        !self.disabled && self.agreement.as_ref().is_some_and(|a| a.covers(today))
+        self.status(today) == StaffStatus::Active
+    }
+
+    /// Where the account stands `today` (`vantay staff list`).
+    pub fn status(&self, today: NaiveDate) -> StaffStatus {
+        if self.disabled {
+            StaffStatus::Disabled
+        } else if self.agreement.as_ref().is_some_and(|a| a.covers(today)) {
+            StaffStatus::Active
+        } else {
+            StaffStatus::AgreementExpired
+        }
+    }
+}
+
+/// Where a staff account stands on a given day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffStatus {
+    /// Enabled, with an agreement in force: may work.
+    Active,
+    /// Disabled by an admin (off-boarding): may do nothing.
+    Disabled,
+    /// Enabled, but no confidentiality agreement covers the day: may touch
+    /// no customer data until an admin records a renewed one.
+    AgreementExpired,
+}
+
+impl StaffStatus {
+    /// The stable name, e.g. `"agreement_expired"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffStatus::Active => "active",
+            StaffStatus::Disabled => "disabled",
+            StaffStatus::AgreementExpired => "agreement_expired",
+        }
+    }
+
+    /// Vietnamese first, then English, e.g. "đang hoạt động / active".
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffStatus::Active => "đang hoạt động / active",
+            StaffStatus::Disabled => "đã vô hiệu hoá / disabled",
+            StaffStatus::AgreementExpired => {
+                "thoả thuận bảo mật hết hạn / confidentiality agreement expired"
+            }
+        }
+    }
+}
+
+impl fmt::Display for StaffStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -208,6 +260,29 @@ mod tests {
         for bad in ["", "a", "Lan", "1lan", "lan lan", "lân"] {
             assert!(check_username(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn status_says_disabled_before_expired() {
+        let mut staff = Staff {
+            id: StaffId::new(),
+            username: "lan".into(),
+            role: Role::Counsellor,
+            agreement: Some(Agreement::new("NDA", day(1), day(10), day(1)).unwrap()),
+            disabled: false,
+        };
+        assert_eq!(staff.status(day(10)), StaffStatus::Active);
+        assert!(staff.may_touch_customer_data(day(10)));
+        assert_eq!(staff.status(day(11)), StaffStatus::AgreementExpired);
+        assert!(!staff.may_touch_customer_data(day(11)));
+        staff.disabled = true;
+        assert_eq!(staff.status(day(5)), StaffStatus::Disabled);
+        assert_eq!(staff.status(day(11)), StaffStatus::Disabled);
+        assert!(!staff.may_touch_customer_data(day(5)));
+        staff.disabled = false;
+        staff.agreement = None;
+        assert_eq!(staff.status(day(5)), StaffStatus::AgreementExpired);
+        assert_eq!(StaffStatus::AgreementExpired.as_str(), "agreement_expired");
     }
 
     #[test]

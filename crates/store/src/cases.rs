@@ -136,7 +136,7 @@ impl Store {
     }
 
     /// Ledger events whose object is `object`.
-    async fn history(&self, object: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub(crate) async fn history(&self, object: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows = sqlx::query("SELECT leaf FROM ledger_entries ORDER BY seq")
             .fetch_all(&self.db.pool)
             .await?;

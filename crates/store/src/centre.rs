@@ -247,15 +247,24 @@ impl Centre {
         actor: &Actor,
         action: &str,
         case: vantay_domain::CaseId,
-        reason: &'static str,
+        reason: vantay_domain::Reason,
+    ) -> StoreError {
+        self.refusal_on(actor, action, format!("case/{case}"), reason)
+            .await
+    }
+
+    /// A refusal recorded on any ledger object (`staff/ID` for the staff
+    /// accounts), as [`Centre::refusal`] does on a case.
+    pub(crate) async fn refusal_on(
+        &self,
+        actor: &Actor,
+        action: &str,
+        object: String,
+        reason: vantay_domain::Reason,
     ) -> StoreError {
         let recorded = async {
             let mut tx = self.begin(actor).await?;
-            tx.record(
-                &format!("{action}.refused"),
-                format!("case/{case}"),
-                Vec::new(),
-            );
+            tx.record(&format!("{action}.refused"), object, Vec::new());
             self.commit(tx).await
         };
         match recorded.await {

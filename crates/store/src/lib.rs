@@ -49,7 +49,7 @@ pub use intake::{CapturedImage, IntakeReceipt};
 pub use journal::LedgerPosition;
 pub use outbox::WaitingPackage;
 pub use reports::{ReportMaterial, StoredReport};
-pub use staff::NewStaff;
+pub use staff::{NewAgreement, NewStaff};
 pub use verify::VerifyReport;
 
 /// Who does something, as the ledger records it: a staff id or the local
@@ -130,6 +130,16 @@ pub enum StoreError {
     /// The username is taken.
     #[error("a staff account '{0}' already exists; choose another username")]
     StaffExists(String),
+    /// The account is already enabled, or already disabled.
+    #[error("tài khoản '{username}' đã {vi} / the staff account '{username}' is already {en}")]
+    StaffAlready {
+        /// The account.
+        username: String,
+        /// "được bật" or "bị vô hiệu hoá".
+        vi: &'static str,
+        /// "enabled" or "disabled".
+        en: &'static str,
+    },
     /// The case has no rendered report yet.
     #[error("case {0} has no report yet: render one with `vantay report`")]
     NoReport(String),
@@ -143,9 +153,9 @@ pub enum StoreError {
         /// Where it must be.
         wanted: &'static str,
     },
-    /// The access policy refused.
-    #[error("refused: {0}")]
-    Refused(&'static str),
+    /// The access policy refused; the reason reads in Vietnamese, then English.
+    #[error("từ chối / refused: {0}")]
+    Refused(vantay_domain::Reason),
     /// The customer was erased; nothing of their data remains.
     #[error("customer {customer} was erased on {at}; no personal data remains")]
     Erased {

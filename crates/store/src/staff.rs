@@ -1,11 +1,19 @@
 //! The centre's staff accounts beyond the first admin: made by an admin,
 //! each with the confidentiality agreement its holder signed (DESIGN §1:
-//! no agreement, no account).
+//! no agreement, no account); the agreement renewed when it runs out, and
+//! the account disabled when its holder leaves (and enabled again).
+//!
+//! Each change is a ledger event on `staff/ID` (who acted, on whom, when,
+//! and the digest of the row as it now stands); a refused attempt is a
+//! `…refused` event on the same account, as refusals on cases are.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Row;
 use vantay_domain::policy::{self, Decision};
 use vantay_domain::{check_username, Agreement, Role, Staff, StaffId, StaffInputError};
+use vantay_ledger::Hash;
 
+use crate::cases::HistoryEntry;
 use crate::centre::new_password;
 use crate::reports::staff_of;
 use crate::rows::digest;
@@ -26,6 +34,62 @@ pub struct NewStaff<'a> {
     pub agreement_expires_on: NaiveDate,
 }
 
+/// A renewed confidentiality agreement, as the admin records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAgreement<'a> {
+    /// The version of the agreement's text they signed.
+    pub version: &'a str,
+    /// The day they signed it (not after today).
+    pub signed_on: NaiveDate,
+    /// Its last valid day (not before it was signed, not in the past).
+    pub expires_on: NaiveDate,
+}
+
+/// The ledger name of a staff account.
+fn staff_name(id: StaffId) -> String {
+    format!("staff/{id}")
+}
+
+/// The ledger name and digest of a staff row as it stands: login, role,
+/// password hash, agreement and whether it is disabled.
+fn staff_entry(staff: &Staff, password_hash: &str) -> (String, Hash) {
+    let name = staff_name(staff.id);
+    let (version, signed, expires) = match &staff.agreement {
+        Some(a) => (
+            a.document_version.clone(),
+            a.signed_on.to_string(),
+            a.expires_on.to_string(),
+        ),
+        None => Default::default(),
+    };
+    let hash = digest(&[
+        name.as_bytes(),
+        staff.username.as_bytes(),
+        staff.role.as_str().as_bytes(),
+        password_hash.as_bytes(),
+        version.as_bytes(),
+        signed.as_bytes(),
+        expires.as_bytes(),
+        &[u8::from(staff.disabled)],
+    ]);
+    (name, hash)
+}
+
+/// A staff row read inside a write transaction, with its password hash
+/// (for the row's digest only).
+async fn load_staff(
+    conn: &mut sqlx::AnyConnection,
+    column: &'static str,
+    value: &str,
+) -> Result<(Staff, String), StoreError> {
+    let row = sqlx::query(&format!("SELECT * FROM staff WHERE {column} = $1"))
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NoStaff(value.to_owned()))?;
+    Ok((staff_of(&row)?, row.try_get("password_hash")?))
+}
+
 impl Store {
     /// Every staff account, by username (no password hashes).
     pub async fn staff_list(&self) -> Result<Vec<Staff>, StoreError> {
@@ -33,6 +97,12 @@ impl Store {
             .fetch_all(&self.db.pool)
             .await?;
         rows.iter().map(staff_of).collect()
+    }
+
+    /// Every ledger event about a staff account (made, renewed, disabled,
+    /// enabled, and the refused attempts), oldest first.
+    pub async fn staff_history(&self, staff: StaffId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.history(&staff_name(staff)).await
     }
 }
 
@@ -76,10 +146,6 @@ impl Centre {
             return Err(StoreError::StaffExists(new.username.to_owned()));
         }
         let agreement = staff.agreement.as_ref().expect("set above");
-        let (signed, expires) = (
-            agreement.signed_on.to_string(),
-            agreement.expires_on.to_string(),
-        );
         sqlx::query(
             "INSERT INTO staff (id, username, role, password_hash, must_change_password, \
              agreement_version, agreement_signed_on, agreement_expires_on, disabled, created_at) \
@@ -90,23 +156,133 @@ impl Centre {
         .bind(staff.role.as_str())
         .bind(&hash)
         .bind(&agreement.document_version)
-        .bind(&signed)
-        .bind(&expires)
+        .bind(agreement.signed_on.to_string())
+        .bind(agreement.expires_on.to_string())
         .bind(now_text())
         .execute(&mut *tx.tx)
         .await?;
-        let name = format!("staff/{}", staff.id);
-        let row_digest = digest(&[
-            name.as_bytes(),
-            staff.username.as_bytes(),
-            staff.role.as_str().as_bytes(),
-            hash.as_bytes(),
-            agreement.document_version.as_bytes(),
-            signed.as_bytes(),
-            expires.as_bytes(),
-        ]);
+        let (name, row_digest) = staff_entry(&staff, &hash);
         tx.record("staff.create", name.clone(), vec![(name, row_digest)]);
         self.commit(tx).await?;
         Ok((staff, password))
+    }
+
+    /// `admin` records `username`'s renewed confidentiality agreement (the
+    /// old one ran out, or a new text was signed). The agreement must be
+    /// signed by today and end no earlier than today; a disabled account
+    /// stays disabled.
+    pub async fn renew_agreement(
+        &self,
+        admin: &Staff,
+        username: &str,
+        renewal: &NewAgreement<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, StoreError> {
+        let actor = Actor::staff(admin.id);
+        let mut tx = self.begin(&actor).await?;
+        let (admin, _) = load_staff(&mut tx.tx, "id", &admin.id.to_string()).await?;
+        let (mut staff, hash) = load_staff(&mut tx.tx, "username", username).await?;
+        if let Decision::Deny(reason) = policy::may_administer(&admin, now) {
+            drop(tx);
+            let object = staff_name(staff.id);
+            return Err(self.refusal_on(&actor, "staff.renew", object, reason).await);
+        }
+        let agreement = Agreement::new(
+            renewal.version,
+            renewal.signed_on,
+            renewal.expires_on,
+            now.date_naive(),
+        )?;
+        sqlx::query(
+            "UPDATE staff SET agreement_version = $1, agreement_signed_on = $2, \
+             agreement_expires_on = $3 WHERE id = $4",
+        )
+        .bind(&agreement.document_version)
+        .bind(agreement.signed_on.to_string())
+        .bind(agreement.expires_on.to_string())
+        .bind(staff.id.to_string())
+        .execute(&mut *tx.tx)
+        .await?;
+        staff.agreement = Some(agreement);
+        let (name, row_digest) = staff_entry(&staff, &hash);
+        tx.record("staff.renew", name.clone(), vec![(name, row_digest)]);
+        self.commit(tx).await?;
+        Ok(staff)
+    }
+
+    /// `admin` disables `username`'s account (off-boarding): from now on
+    /// the policy refuses it everything, and it cannot be booked. Not one's
+    /// own account. The account and its history stay.
+    pub async fn disable_staff(
+        &self,
+        admin: &Staff,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, StoreError> {
+        self.set_disabled(admin, username, true, now).await
+    }
+
+    /// `admin` enables a disabled account again (its agreement must still
+    /// be in force for it to work; see [`Centre::renew_agreement`]).
+    pub async fn enable_staff(
+        &self,
+        admin: &Staff,
+        username: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, StoreError> {
+        self.set_disabled(admin, username, false, now).await
+    }
+
+    /// Both of the above. The acting admin is read again inside the
+    /// transaction: an admin disabled a moment ago is refused even with a
+    /// stale copy of their account.
+    async fn set_disabled(
+        &self,
+        admin: &Staff,
+        username: &str,
+        disabled: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, StoreError> {
+        let actor = Actor::staff(admin.id);
+        let action = if disabled {
+            "staff.disable"
+        } else {
+            "staff.enable"
+        };
+        let mut tx = self.begin(&actor).await?;
+        let (admin, _) = load_staff(&mut tx.tx, "id", &admin.id.to_string()).await?;
+        let (mut staff, hash) = load_staff(&mut tx.tx, "username", username).await?;
+        let decision = if disabled {
+            policy::may_disable(&admin, &staff, now)
+        } else {
+            policy::may_administer(&admin, now)
+        };
+        if let Decision::Deny(reason) = decision {
+            drop(tx);
+            let object = staff_name(staff.id);
+            return Err(self.refusal_on(&actor, action, object, reason).await);
+        }
+        if staff.disabled == disabled {
+            let (vi, en) = if disabled {
+                ("bị vô hiệu hoá", "disabled")
+            } else {
+                ("được bật", "enabled")
+            };
+            return Err(StoreError::StaffAlready {
+                username: staff.username,
+                vi,
+                en,
+            });
+        }
+        sqlx::query("UPDATE staff SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(staff.id.to_string())
+            .execute(&mut *tx.tx)
+            .await?;
+        staff.disabled = disabled;
+        let (name, row_digest) = staff_entry(&staff, &hash);
+        tx.record(action, name.clone(), vec![(name, row_digest)]);
+        self.commit(tx).await?;
+        Ok(staff)
     }
 }

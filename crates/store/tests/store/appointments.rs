@@ -18,23 +18,28 @@ on_both_engines!(
     staff_accounts_need_a_signed_agreement,
 );
 
-const PDF: &[u8] = b"%PDF-1.7 the report of a test customer";
+pub(super) const PDF: &[u8] = b"%PDF-1.7 the report of a test customer";
 
 /// Now, to the millisecond (what the store keeps).
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap()
 }
 
-fn days(n: i64) -> Duration {
+pub(super) fn days(n: i64) -> Duration {
     Duration::days(n)
 }
 
-async fn admin(t: &TestCentre) -> Staff {
+pub(super) async fn admin(t: &TestCentre) -> Staff {
     t.centre.store().staff_by_username("admin").await.unwrap()
 }
 
 /// A staff account whose agreement was signed today and ends `valid_for` later.
-async fn staff(t: &TestCentre, username: &str, role: Role, valid_for: Duration) -> Staff {
+pub(super) async fn staff(
+    t: &TestCentre,
+    username: &str,
+    role: Role,
+    valid_for: Duration,
+) -> Staff {
     let today = Utc::now().date_naive();
     let new = NewStaff {
         username,
@@ -52,7 +57,7 @@ async fn staff(t: &TestCentre, username: &str, role: Role, valid_for: Duration) 
     staff
 }
 
-async fn counsellor(t: &TestCentre, username: &str) -> Staff {
+pub(super) async fn counsellor(t: &TestCentre, username: &str) -> Staff {
     staff(t, username, Role::Counsellor, days(365)).await
 }
 
@@ -75,7 +80,7 @@ async fn analysed_with_report(t: &TestCentre, n: usize) -> IntakeReceipt {
     receipt
 }
 
-async fn reviewed(t: &TestCentre, n: usize) -> IntakeReceipt {
+pub(super) async fn reviewed(t: &TestCentre, n: usize) -> IntakeReceipt {
     let receipt = analysed_with_report(t, n).await;
     let summary = t
         .centre
@@ -86,7 +91,7 @@ async fn reviewed(t: &TestCentre, n: usize) -> IntakeReceipt {
     receipt
 }
 
-async fn state_of(t: &TestCentre, receipt: &IntakeReceipt) -> CaseState {
+pub(super) async fn state_of(t: &TestCentre, receipt: &IntakeReceipt) -> CaseState {
     t.centre
         .store()
         .case_summary(receipt.case)
@@ -95,7 +100,7 @@ async fn state_of(t: &TestCentre, receipt: &IntakeReceipt) -> CaseState {
         .state
 }
 
-async fn actions(t: &TestCentre, receipt: &IntakeReceipt) -> Vec<(String, String)> {
+pub(super) async fn actions(t: &TestCentre, receipt: &IntakeReceipt) -> Vec<(String, String)> {
     let view = t.centre.store().case_view(receipt.case).await.unwrap();
     view.history
         .into_iter()
@@ -103,7 +108,7 @@ async fn actions(t: &TestCentre, receipt: &IntakeReceipt) -> Vec<(String, String
         .collect()
 }
 
-fn refused(result: Result<impl std::fmt::Debug, StoreError>, reason: &str) {
+pub(super) fn refused(result: Result<impl std::fmt::Debug, StoreError>, reason: &str) {
     match result {
         Err(StoreError::Refused(why)) => assert_eq!(why, reason),
         other => panic!("expected the refusal '{reason}', got {other:?}"),

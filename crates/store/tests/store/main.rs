@@ -460,6 +460,7 @@ async fn wrong_master_key_opens_nothing(t: &TestCentre) {
 
 mod appointments;
 mod exchange;
+mod staff;
 
 async fn reports_are_sealed_recorded_and_erased(t: &TestCentre) {
     let receipt = t.intake(&Person::marked(5)).await;

@@ -41,7 +41,8 @@ enum Command {
     /// Show, seal, review or list cases.
     #[command(subcommand)]
     Case(case::CaseCommand),
-    /// Staff accounts: add one (with its signed agreement), list them.
+    /// Staff accounts: add one (with its signed agreement), renew its agreement,
+    /// disable or enable it, list them.
     #[command(subcommand)]
     Staff(staff::StaffCommand),
     /// Print this centre's public identity.

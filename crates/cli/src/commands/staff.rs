@@ -1,11 +1,12 @@
-//! `vantay staff add|list`: the centre's staff accounts, each with its
-//! signed confidentiality agreement.
+//! `vantay staff add|renew|disable|enable|list`: the centre's staff
+//! accounts, each with its signed confidentiality agreement, renewed when it
+//! runs out and disabled when its holder leaves.
 
 use std::process::ExitCode;
 
 use chrono::{Days, NaiveDate, Utc};
-use vantay_domain::Role;
-use vantay_store::NewStaff;
+use vantay_domain::{Role, Staff};
+use vantay_store::{NewAgreement, NewStaff};
 
 use crate::context::Location;
 
@@ -19,21 +20,64 @@ pub enum StaffCommand {
         /// scanner, admin, counsellor or auditor.
         #[arg(long)]
         role: Role,
-        /// The version of the confidentiality agreement's text they signed, e.g. NDA-2026-01.
-        #[arg(long, value_name = "VERSION")]
-        agreement_version: String,
-        /// The day they signed it (YYYY-MM-DD); nobody gets an account without one.
-        #[arg(long, value_name = "DATE")]
-        agreement_signed: NaiveDate,
-        /// Its last valid day (YYYY-MM-DD); default: one year after signing.
-        #[arg(long, value_name = "DATE")]
-        agreement_expires: Option<NaiveDate>,
+        #[command(flatten)]
+        agreement: AgreementArgs,
         /// The admin creating it.
         #[arg(long = "as", default_value = "admin")]
         as_user: String,
     },
-    /// List the accounts, their roles and agreements.
+    /// Record a renewed confidentiality agreement for an account.
+    Renew {
+        /// The account's login name.
+        username: String,
+        #[command(flatten)]
+        agreement: AgreementArgs,
+        /// The admin recording it.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+    /// Disable an account (its holder left): it is refused everything from now on.
+    Disable {
+        /// The account's login name.
+        username: String,
+        /// The admin disabling it (not their own account).
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        /// The account's login name.
+        username: String,
+        /// The admin enabling it.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+    },
+    /// List the accounts, their roles, agreements and status (active,
+    /// disabled or agreement_expired).
     List,
+}
+
+/// The signed confidentiality agreement, as `staff add` and `staff renew` take it.
+#[derive(clap::Args)]
+pub struct AgreementArgs {
+    /// The version of the confidentiality agreement's text they signed, e.g. NDA-2026-01.
+    #[arg(long, value_name = "VERSION", alias = "document-version")]
+    agreement_version: String,
+    /// The day they signed it (YYYY-MM-DD); no account works without a signed agreement.
+    #[arg(long, value_name = "DATE", alias = "signed-on")]
+    agreement_signed: NaiveDate,
+    /// Its last valid day (YYYY-MM-DD); default: one year after signing.
+    #[arg(long, value_name = "DATE", alias = "expires-on")]
+    agreement_expires: Option<NaiveDate>,
+}
+
+impl AgreementArgs {
+    /// The last valid day given, or one year after signing.
+    fn expires(&self) -> NaiveDate {
+        self.agreement_expires
+            .or_else(|| self.agreement_signed.checked_add_days(Days::new(365)))
+            .unwrap_or(self.agreement_signed)
+    }
 }
 
 /// Runs a staff command.
@@ -42,22 +86,17 @@ pub async fn run(location: &Location, command: StaffCommand) -> anyhow::Result<E
         StaffCommand::Add {
             username,
             role,
-            agreement_version,
-            agreement_signed,
-            agreement_expires,
+            agreement,
             as_user,
         } => {
             let centre = location.centre().await?;
             let admin = centre.store().staff_by_username(&as_user).await?;
-            let expires = agreement_expires
-                .or_else(|| agreement_signed.checked_add_days(Days::new(365)))
-                .unwrap_or(agreement_signed);
             let new = NewStaff {
                 username: &username,
                 role,
-                agreement_version: &agreement_version,
-                agreement_signed_on: agreement_signed,
-                agreement_expires_on: expires,
+                agreement_version: &agreement.agreement_version,
+                agreement_signed_on: agreement.agreement_signed,
+                agreement_expires_on: agreement.expires(),
             };
             let (staff, password) = centre.add_staff(&admin, &new, Utc::now()).await?;
             println!("{}", serde_json::to_string(&staff)?);
@@ -66,12 +105,55 @@ pub async fn run(location: &Location, command: StaffCommand) -> anyhow::Result<E
                 "Trao mật khẩu này trực tiếp; phải đổi khi đăng nhập lần đầu / Hand it over in person; it must be changed at first login."
             );
         }
+        StaffCommand::Renew {
+            username,
+            agreement,
+            as_user,
+        } => {
+            let centre = location.centre().await?;
+            let admin = centre.store().staff_by_username(&as_user).await?;
+            let renewal = NewAgreement {
+                version: &agreement.agreement_version,
+                signed_on: agreement.agreement_signed,
+                expires_on: agreement.expires(),
+            };
+            let now = Utc::now();
+            let staff = centre
+                .renew_agreement(&admin, &username, &renewal, now)
+                .await?;
+            println!("{}", listed(&staff, now.date_naive())?);
+        }
+        StaffCommand::Disable { username, as_user } => {
+            let centre = location.centre().await?;
+            let admin = centre.store().staff_by_username(&as_user).await?;
+            let now = Utc::now();
+            let staff = centre.disable_staff(&admin, &username, now).await?;
+            println!("{}", listed(&staff, now.date_naive())?);
+            eprintln!(
+                "Đã vô hiệu hoá tài khoản {username}: mọi thao tác của tài khoản này bị từ chối / Account {username} disabled: it is refused everything."
+            );
+        }
+        StaffCommand::Enable { username, as_user } => {
+            let centre = location.centre().await?;
+            let admin = centre.store().staff_by_username(&as_user).await?;
+            let now = Utc::now();
+            let staff = centre.enable_staff(&admin, &username, now).await?;
+            println!("{}", listed(&staff, now.date_naive())?);
+        }
         StaffCommand::List => {
             let store = location.store().await?;
+            let today = Utc::now().date_naive();
             for staff in store.staff_list().await? {
-                println!("{}", serde_json::to_string(&staff)?);
+                println!("{}", listed(&staff, today)?);
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An account as one JSON line: its stored fields plus `status` today.
+fn listed(staff: &Staff, today: NaiveDate) -> anyhow::Result<String> {
+    let mut json = serde_json::to_value(staff)?;
+    json["status"] = staff.status(today).as_str().into();
+    Ok(serde_json::to_string(&json)?)
 }

@@ -8,9 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use chrono::{DateTime, FixedOffset, Utc};
-use vantay_domain::CaseId;
+use vantay_domain::{CaseId, Staff};
+use vantay_report::InterpretationTable;
+use vantay_store::Centre;
 
 use crate::commands::customer::write_private;
+use crate::commands::report;
 use crate::context::Location;
 
 /// Arguments of `vantay schedule`.
@@ -60,10 +63,17 @@ fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
     })
 }
 
-/// Books or moves an appointment (step 6).
+/// Books or moves an appointment (step 6). When the counsellor changes (or
+/// is named for the first time), the report is rendered again so that it
+/// names them: the report of step 5 was made before anyone was booked.
 pub async fn schedule(location: &Location, args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     let centre = location.centre().await?;
     let admin = centre.store().staff_by_username(&args.as_user).await?;
+    let named_before = centre
+        .store()
+        .appointment(args.case)
+        .await?
+        .map(|a| a.counsellor_username);
     let receipt = centre
         .schedule(
             &admin,
@@ -84,7 +94,41 @@ pub async fn schedule(location: &Location, args: ScheduleArgs) -> anyhow::Result
             .with_timezone(args.at.offset())
             .to_rfc3339()
     );
+    if named_before.as_deref() != Some(receipt.appointment.counsellor_username.as_str()) {
+        name_the_counsellor(&centre, &admin, args.case).await?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Renders the case's report again, now naming its counsellor, with the
+/// table of the stored report. Only the shipped table can be found again
+/// here; a report made with a table file is left as it is, and the admin is
+/// told how to render it again.
+async fn name_the_counsellor(centre: &Centre, admin: &Staff, case: CaseId) -> anyhow::Result<()> {
+    let reports = centre.store().reports(case).await?;
+    let Some(latest) = reports.iter().max_by_key(|r| r.version) else {
+        return Ok(());
+    };
+    let table = InterpretationTable::example();
+    if latest.table_sha256 != table.sha256_hex() {
+        eprintln!(
+            "Lưu ý / Note: báo cáo v{} dùng bảng {} — hãy tạo lại để ghi tên tư vấn viên / \
+             report v{} uses table {}: render it again to name the counsellor: \
+             vantay report {case} --table FILE --as {} --out FILE.pdf",
+            latest.version,
+            latest.table_version,
+            latest.version,
+            latest.table_version,
+            admin.username
+        );
+        return Ok(());
+    }
+    let stored = report::render_and_store(centre, admin, case, &table).await?;
+    eprintln!(
+        "Báo cáo v{} ghi tên tư vấn viên / Report v{} now names the counsellor",
+        stored.version, stored.version
+    );
+    Ok(())
 }
 
 /// Releases every report whose time has come (step 7); `vantay serve` does

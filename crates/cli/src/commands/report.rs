@@ -10,11 +10,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use chrono::{FixedOffset, NaiveDate, Utc};
-use vantay_domain::CaseId;
+use vantay_domain::{CaseId, Staff};
 use vantay_exchange::{FingerOutcome, ResultPayload};
 use vantay_print::input::{self, Limits};
 use vantay_report::{FingerResult, InterpretationTable, Renderer, ReportInput, Sex};
-use vantay_store::{Actor, ReportMaterial};
+use vantay_store::{Actor, Centre, ReportMaterial, StoredReport};
 
 use crate::commands::customer::write_private;
 use crate::context::Location;
@@ -51,12 +51,41 @@ pub async fn run(location: &Location, args: ReportArgs) -> anyhow::Result<ExitCo
     };
     let centre = location.centre().await?;
     let staff = centre.store().staff_by_username(&args.as_user).await?;
+    let stored = render_and_store(&centre, &staff, args.case, &table).await?;
+    // The operator's copy goes through the custody rule like any opening.
+    let copy = centre.open_report(&staff, args.case, Utc::now()).await?;
+    write_private(&args.out, &copy)?;
+    eprintln!(
+        "Đã tạo báo cáo / Report v{} written to {} (table {} {})",
+        stored.version,
+        args.out.display(),
+        stored.table_version,
+        &stored.table_sha256[..12]
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders the report of an analysed case from its stored material and
+/// accepted result, naming the counsellor of its appointment when one is
+/// booked (the PDF's counsellor line and watermark), and stores it sealed as
+/// the case's newest version.
+pub async fn render_and_store(
+    centre: &Centre,
+    staff: &Staff,
+    case: CaseId,
+    table: &InterpretationTable,
+) -> anyhow::Result<StoredReport> {
     let actor = Actor::staff(staff.id);
-    let material = centre.report_material(&actor, args.case).await?;
+    let material = centre.report_material(&actor, case).await?;
     let result = centre
-        .analysis_result(&actor, args.case)
+        .analysis_result(&actor, case)
         .await?
         .context("the case has no accepted analysis result")?;
+    let counsellor = centre
+        .store()
+        .appointment(case)
+        .await?
+        .map(|a| a.counsellor_username);
     let fingers = finger_results(&material, &result)?;
     let input = ReportInput {
         customer_name: material
@@ -75,32 +104,15 @@ pub async fn run(location: &Location, args: ReportArgs) -> anyhow::Result<ExitCo
         }),
         case_pseudonym: material.pseudonym.clone(),
         report_date: vietnam_today(),
-        counsellor: None,
+        counsellor,
         rendered_by: staff.username.clone(),
         fingers,
-        table: &table,
+        table,
     };
     let pdf = Renderer::new().render(&input)?;
-    let stored = centre
-        .save_report(
-            &actor,
-            args.case,
-            &pdf,
-            table.version(),
-            &table.sha256_hex(),
-        )
-        .await?;
-    // The operator's copy goes through the custody rule like any opening.
-    let copy = centre.open_report(&staff, args.case, Utc::now()).await?;
-    write_private(&args.out, &copy)?;
-    eprintln!(
-        "Đã tạo báo cáo / Report v{} written to {} (table {} {})",
-        stored.version,
-        args.out.display(),
-        stored.table_version,
-        &stored.table_sha256[..12]
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(centre
+        .save_report(&actor, case, &pdf, table.version(), &table.sha256_hex())
+        .await?)
 }
 
 /// The report's view of each finger: the analysis centre's reading and a

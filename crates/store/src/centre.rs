@@ -7,12 +7,13 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
 use chrono::{Duration, Utc};
 use sqlx::Row;
-use vantay_domain::{CustomerId, Role, StaffId};
+use vantay_domain::{Agreement, CustomerId, Role, Staff, StaffId};
 use vantay_ledger::{Checkpoint, Frontier, Hash, SignedCheckpoint};
 use vantay_vault::{CentreKeys, Keyring, MasterKey, WrappedCentreKeys, WrappedKey};
 
 use crate::journal::WriteTx;
 use crate::rows::digest;
+use crate::staff::staff_entry;
 use crate::{now_text, Actor, Store, StoreError};
 
 /// The store with its keys open. Cheap to share behind an `Arc`.
@@ -149,17 +150,21 @@ impl Centre {
         .bind(now_text())
         .execute(&mut *tx.tx)
         .await?;
-        let row_digest = digest(&[
-            id.to_string().as_bytes(),
-            username.as_bytes(),
-            b"admin",
-            hash.as_bytes(),
-        ]);
-        tx.record(
-            "staff.create",
-            format!("staff/{id}"),
-            vec![(format!("staff/{id}"), row_digest)],
-        );
+        // The same digest as every later change to a staff row, so that
+        // `verify` checks the first admin's row like any other.
+        let admin = Staff {
+            id,
+            username: username.to_owned(),
+            role: Role::Admin,
+            agreement: Some(Agreement {
+                document_version: INIT_AGREEMENT.to_owned(),
+                signed_on: today,
+                expires_on: expires,
+            }),
+            disabled: false,
+        };
+        let (name, row_digest) = staff_entry(&admin, &hash);
+        tx.record("staff.create", name.clone(), vec![(name, row_digest)]);
         Ok((username.to_owned(), password))
     }
 

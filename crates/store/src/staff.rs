@@ -52,7 +52,7 @@ fn staff_name(id: StaffId) -> String {
 
 /// The ledger name and digest of a staff row as it stands: login, role,
 /// password hash, agreement and whether it is disabled.
-fn staff_entry(staff: &Staff, password_hash: &str) -> (String, Hash) {
+pub(crate) fn staff_entry(staff: &Staff, password_hash: &str) -> (String, Hash) {
     let name = staff_name(staff.id);
     let (version, signed, expires) = match &staff.agreement {
         Some(a) => (

@@ -228,6 +228,19 @@ impl Store {
             let row = crate::appointments::appointment_row(&row)?;
             stored.push((row.name(), row.digest()));
         }
+        // Staff rows: who may reach customer data. A row edited behind the
+        // centre's back (an agreement extended, a disabled account enabled,
+        // a password hash swapped) no longer matches its last ledger event.
+        for row in sqlx::query("SELECT * FROM staff")
+            .fetch_all(&self.db.pool)
+            .await?
+        {
+            let staff = crate::reports::staff_of(&row)?;
+            stored.push(crate::staff::staff_entry(
+                &staff,
+                &row.try_get::<String, _>("password_hash")?,
+            ));
+        }
         for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")
             .fetch_all(&self.db.pool)
             .await?
@@ -262,9 +275,7 @@ impl Store {
         }
         let mut missing: Vec<&String> = recorded
             .iter()
-            .filter(|(name, hash)| {
-                **hash != REMOVED && !name.starts_with("blobs/") && !name.starts_with("staff/")
-            })
+            .filter(|(name, hash)| **hash != REMOVED && !name.starts_with("blobs/"))
             .map(|(name, _)| name)
             .filter(|name| !present.contains(*name))
             .collect();

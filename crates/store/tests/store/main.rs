@@ -40,6 +40,7 @@ on_both_engines!(
     flipped_ciphertext_byte_is_detected,
     ciphertext_moved_to_another_customer_is_detected,
     deleted_row_is_detected,
+    staff_rows_edited_behind_the_centres_back_are_detected,
     older_copy_fails_against_newer_checkpoint,
     export_returns_the_data_and_is_refused_after_erasure,
     rotation_keeps_data_readable,
@@ -233,6 +234,74 @@ async fn ciphertext_moved_to_another_customer_is_detected(t: &TestCentre) {
     assert!(
         matches!(err, StoreError::Tampered { .. }),
         "the moved ciphertext must not open: {err}"
+    );
+}
+
+/// Who may reach customer data is itself guarded: an agreement extended, a
+/// disabled account enabled or a password hash swapped in the database,
+/// without the centre, no longer matches the account's last ledger event.
+async fn staff_rows_edited_behind_the_centres_back_are_detected(t: &TestCentre) {
+    assert!(t.problems().await.is_empty(), "a new centre verifies clean");
+    let admin = t.centre.store().staff_by_username("admin").await.unwrap();
+    let name = format!("staff/{}", admin.id);
+    let tampering = [
+        "UPDATE staff SET agreement_expires_on = '2099-12-31' WHERE id = $1",
+        "UPDATE staff SET password_hash = 'swapped' WHERE id = $1",
+        "UPDATE staff SET role = 'counsellor' WHERE id = $1",
+    ];
+    for sql in tampering {
+        let pool = t.raw().await;
+        let before: Vec<(String, Option<String>, String)> = sqlx::query(
+            "SELECT password_hash, agreement_expires_on, role FROM staff WHERE id = $1",
+        )
+        .bind(admin.id.to_string())
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        sqlx::query(sql)
+            .bind(admin.id.to_string())
+            .execute(&pool)
+            .await
+            .unwrap();
+        let problems = t.problems().await;
+        assert_eq!(
+            problems,
+            [format!(
+                "{name}: differs from what the ledger recorded (changed, swapped or moved)"
+            )],
+            "{sql}"
+        );
+        // Put the row back as it was for the next edit.
+        let (hash, expires, role) = &before[0];
+        sqlx::query(
+            "UPDATE staff SET password_hash = $1, agreement_expires_on = $2, role = $3 WHERE id = $4",
+        )
+        .bind(hash)
+        .bind(expires)
+        .bind(role)
+        .bind(admin.id.to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        assert!(t.problems().await.is_empty(), "restored after {sql}");
+    }
+    // A staff row deleted is missed too.
+    let pool = t.raw().await;
+    sqlx::query("DELETE FROM staff WHERE id = $1")
+        .bind(admin.id.to_string())
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(
+        t.problems().await,
+        [format!(
+            "{name}: recorded in the ledger but no longer stored (deleted)"
+        )]
     );
 }
 

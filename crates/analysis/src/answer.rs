@@ -19,6 +19,17 @@ const RESULT_VALIDITY_DAYS: i64 = 14;
 /// The analyst named in a result whose readings nobody reviewed.
 pub const AUTO_ANALYST: &str = "auto";
 
+/// Who last reviewed a finger, and when (the analyst pages show it).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ReviewMark {
+    /// The finger.
+    pub finger: Finger,
+    /// The analyst's username.
+    pub analyst: String,
+    /// When, RFC 3339 UTC.
+    pub reviewed_at: String,
+}
+
 /// What [`AnalysisCentre::answer`] sealed.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct AnswerSummary {
@@ -112,6 +123,30 @@ impl AnalysisCentre {
             out.push((finger, outcome));
         }
         Ok(out)
+    }
+
+    /// Who reviewed which finger of `package`, and when; fingers nobody
+    /// reviewed are absent. (Names and times only: nothing is decrypted.)
+    pub async fn review_marks(&self, package: Uuid) -> Result<Vec<ReviewMark>, AnalysisError> {
+        let rows = sqlx::query(
+            "SELECT finger, analyst, reviewed_at FROM reviews WHERE package_id = $1 ORDER BY finger",
+        )
+        .bind(package.to_string())
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let finger = parse_fingers(&row.try_get::<String, _>("finger")?)?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| AnalysisError::Corrupt("review finger".into()))?;
+                Ok(ReviewMark {
+                    finger,
+                    analyst: row.try_get("analyst")?,
+                    reviewed_at: row.try_get("reviewed_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn reviews(&self, package: Uuid) -> Result<Vec<(Finger, FingerOutcome)>, AnalysisError> {

@@ -33,7 +33,7 @@ pub use analysts::{
     Analyst, AnalystError, OneTimePassword, Session, SessionToken, IDLE_MINUTES, LOCK_MINUTES,
     MAX_FAILURES, MIN_PASSWORD_CHARS, SESSION_HOURS,
 };
-pub use answer::{needs_count, AnswerSummary};
+pub use answer::{needs_count, AnswerSummary, ReviewMark};
 pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};
 pub use delivery::PendingResult;

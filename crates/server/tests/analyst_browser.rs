@@ -249,6 +249,24 @@ async fn an_analyst_corrects_a_class_and_answers() {
         .text("#finger-R2 dd.status")
         .await
         .contains("Đã duyệt"));
+    // The page says who reviewed it; R3, still the engine's, names nobody.
+    assert!(
+        browser
+            .text("#finger-R2 dd.reviewer")
+            .await
+            .starts_with("lan.nguyen · "),
+        "the reviewer is named"
+    );
+    let source = browser.source().await;
+    let r3 = source
+        .split_once("id=\"finger-R3\"")
+        .and_then(|(_, rest)| rest.split_once("</section>"))
+        .map(|(section, _)| section)
+        .expect("R3 has a section");
+    assert!(
+        !r3.contains("class=\"reviewer\""),
+        "nobody reviewed R3: {r3}"
+    );
     browser.screenshot("analyst-package.png").await;
 
     // Confirm R1 as the engine read it; mark L5 unusable, in Vietnamese.

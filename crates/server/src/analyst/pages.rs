@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
-use vantay_analysis::{AnalysisCentre, PackageSummary, Session};
+use vantay_analysis::{AnalysisCentre, PackageSummary, ReviewMark, Session};
 use vantay_domain::Finger;
 use vantay_exchange::{FingerOutcome, PatternClass, Reading};
 use vantay_print::input::{decode, Limits};
@@ -114,11 +114,12 @@ pub async fn package(
             both("Tải tệp kết quả", "Download the result file"),
         ));
     }
+    let marks = centre.review_marks(id).await?;
     for (finger, outcome) in centre.current_outcomes(id).await? {
+        let mark = marks.iter().find(|m| m.finger == finger);
         body.push_str(&finger_section(
             id,
-            finger,
-            outcome.as_ref(),
+            (finger, outcome.as_ref(), mark),
             open,
             &analyst.session,
         ));
@@ -135,12 +136,22 @@ pub async fn package(
 
 fn finger_section(
     id: Uuid,
-    finger: Finger,
-    outcome: Option<&FingerOutcome>,
+    (finger, outcome, mark): (Finger, Option<&FingerOutcome>, Option<&ReviewMark>),
     open: bool,
     session: &Session,
 ) -> String {
     let code = finger.code();
+    // Who answers for this finger: the analyst who last reviewed it, or
+    // nobody yet (the engine's reading stands until someone does).
+    let reviewer = match mark {
+        Some(m) => format!(
+            "<dl><dt>{}</dt><dd class=\"reviewer\">{} · {}</dd></dl>",
+            both("Người duyệt", "Reviewed by"),
+            esc(&m.analyst),
+            esc(&local_time(&m.reviewed_at)),
+        ),
+        None => String::new(),
+    };
     let facts = match outcome {
         Some(FingerOutcome::Analysed(reading)) => reading_facts(reading),
         Some(FingerOutcome::Rescan { reason }) => format!(
@@ -165,7 +176,7 @@ fn finger_section(
         "<section class=\"finger\" id=\"finger-{code}\">\
          <div><img src=\"/packages/{id}/fingers/{code}/overlay.png\" loading=\"lazy\" \
          alt=\"{code}: bản in và lớp phủ của máy / print with the engine's overlay\"></div>\
-         <div><h2>{code} — {name}</h2>{facts}{forms}</div></section>",
+         <div><h2>{code} — {name}</h2>{facts}{reviewer}{forms}</div></section>",
         name = both(finger.name_vi(), finger.name_en()),
     )
 }

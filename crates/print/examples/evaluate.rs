@@ -601,9 +601,7 @@ fn cross_validate(
                     }
                     if let Some(svm) = &svm {
                         if learner == Learner::SvmVote {
-                            let class = svm.vote(&s.features);
-                            let confidence = svm.predict(&s.features)[class.index()];
-                            return (i, (class, confidence));
+                            return (i, svm.decide(&s.features));
                         }
                         let q = svm.predict(&s.features);
                         let weight = models.len().max(1) as f32;

@@ -75,6 +75,45 @@ pub(crate) fn staff_entry(staff: &Staff, password_hash: &str) -> (String, Hash) 
     (name, hash)
 }
 
+/// The digest `verify` compares a staff row with. Rows last written before
+/// the digest covered the disabled flag were recorded in an older form (the
+/// first admin of `init` as id, login, role and password hash; accounts
+/// added by `staff add` without the flag): an enabled row still standing as
+/// it was then matches its older form, so centres made by earlier versions
+/// keep verifying clean. Any later change records the current form.
+pub(crate) fn staff_entry_as_recorded(
+    staff: &Staff,
+    password_hash: &str,
+    recorded: Option<&Hash>,
+) -> (String, Hash) {
+    let (name, current) = staff_entry(staff, password_hash);
+    if staff.disabled || recorded.is_none_or(|r| *r == current) {
+        return (name, current);
+    }
+    let legacy_first_admin = digest(&[
+        staff.id.to_string().as_bytes(),
+        staff.username.as_bytes(),
+        staff.role.as_str().as_bytes(),
+        password_hash.as_bytes(),
+    ]);
+    let legacy_added = staff.agreement.as_ref().map(|a| {
+        digest(&[
+            name.as_bytes(),
+            staff.username.as_bytes(),
+            staff.role.as_str().as_bytes(),
+            password_hash.as_bytes(),
+            a.document_version.as_bytes(),
+            a.signed_on.to_string().as_bytes(),
+            a.expires_on.to_string().as_bytes(),
+        ])
+    });
+    let older = [Some(legacy_first_admin), legacy_added]
+        .into_iter()
+        .flatten()
+        .find(|h| Some(h) == recorded);
+    (name, older.unwrap_or(current))
+}
+
 /// A staff row read inside a write transaction, with its password hash
 /// (for the row's digest only).
 async fn load_staff(
@@ -284,5 +323,76 @@ impl Centre {
         tx.record(action, name.clone(), vec![(name, row_digest)]);
         self.commit(tx).await?;
         Ok(staff)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counsellor() -> Staff {
+        Staff {
+            id: StaffId::new(),
+            username: "tuvan.lan".into(),
+            role: Role::Counsellor,
+            agreement: Some(Agreement {
+                document_version: "NDA-2026-01".into(),
+                signed_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+                expires_on: NaiveDate::from_ymd_opt(2027, 11, 2).unwrap(),
+            }),
+            disabled: false,
+        }
+    }
+
+    /// The digest `staff add` recorded before it covered the disabled flag.
+    fn older_form(staff: &Staff, hash: &str) -> Hash {
+        let a = staff.agreement.as_ref().unwrap();
+        digest(&[
+            staff_name(staff.id).as_bytes(),
+            staff.username.as_bytes(),
+            staff.role.as_str().as_bytes(),
+            hash.as_bytes(),
+            a.document_version.as_bytes(),
+            a.signed_on.to_string().as_bytes(),
+            a.expires_on.to_string().as_bytes(),
+        ])
+    }
+
+    #[test]
+    fn rows_recorded_in_the_older_form_still_match_while_unchanged() {
+        let staff = counsellor();
+        let recorded = older_form(&staff, "hash");
+        let (_, compared) = staff_entry_as_recorded(&staff, "hash", Some(&recorded));
+        assert_eq!(compared, recorded, "an untouched older row verifies");
+
+        // Edited behind the centre's back: no form matches any more.
+        let mut extended = staff.clone();
+        extended.agreement.as_mut().unwrap().expires_on =
+            NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+        let (_, compared) = staff_entry_as_recorded(&extended, "hash", Some(&recorded));
+        assert_ne!(compared, recorded);
+        let (_, compared) = staff_entry_as_recorded(&staff, "swapped", Some(&recorded));
+        assert_ne!(compared, recorded);
+
+        // The older form never covered the flag: a disabled row must match
+        // the current form, recorded when it was disabled.
+        let mut disabled = staff.clone();
+        disabled.disabled = true;
+        let (_, compared) = staff_entry_as_recorded(&disabled, "hash", Some(&recorded));
+        assert_ne!(compared, recorded);
+    }
+
+    #[test]
+    fn the_first_admin_of_an_older_init_still_matches() {
+        let mut admin = counsellor();
+        admin.role = Role::Admin;
+        let recorded = digest(&[
+            admin.id.to_string().as_bytes(),
+            admin.username.as_bytes(),
+            b"admin",
+            b"hash",
+        ]);
+        let (name, compared) = staff_entry_as_recorded(&admin, "hash", Some(&recorded));
+        assert_eq!((name, compared), (staff_name(admin.id), recorded));
     }
 }

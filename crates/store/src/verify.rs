@@ -236,9 +236,10 @@ impl Store {
             .await?
         {
             let staff = crate::reports::staff_of(&row)?;
-            stored.push(crate::staff::staff_entry(
+            stored.push(crate::staff::staff_entry_as_recorded(
                 &staff,
                 &row.try_get::<String, _>("password_hash")?,
+                recorded.get(&format!("staff/{}", staff.id)),
             ));
         }
         for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")

@@ -7,6 +7,8 @@
 //! and the digest of the row as it now stands); a refused attempt is a
 //! `…refused` event on the same account, as refusals on cases are.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 use vantay_domain::policy::{self, Decision};
@@ -81,12 +83,14 @@ pub(crate) fn staff_entry(staff: &Staff, password_hash: &str) -> (String, Hash) 
 /// added by `staff add` without the flag): an enabled row still standing as
 /// it was then matches its older form, so centres made by earlier versions
 /// keep verifying clean. Any later change records the current form.
+/// `recorded` maps each ledger name to its last recorded digest.
 pub(crate) fn staff_entry_as_recorded(
     staff: &Staff,
     password_hash: &str,
-    recorded: Option<&Hash>,
+    recorded: &HashMap<String, Hash>,
 ) -> (String, Hash) {
     let (name, current) = staff_entry(staff, password_hash);
+    let recorded = recorded.get(&name);
     if staff.disabled || recorded.is_none_or(|r| *r == current) {
         return (name, current);
     }
@@ -344,6 +348,11 @@ mod tests {
         }
     }
 
+    /// The ledger as `verify` replays it: this one account's digest.
+    fn ledger(staff: &Staff, recorded: Hash) -> HashMap<String, Hash> {
+        HashMap::from([(staff_name(staff.id), recorded)])
+    }
+
     /// The digest `staff add` recorded before it covered the disabled flag.
     fn older_form(staff: &Staff, hash: &str) -> Hash {
         let a = staff.agreement.as_ref().unwrap();
@@ -362,23 +371,24 @@ mod tests {
     fn rows_recorded_in_the_older_form_still_match_while_unchanged() {
         let staff = counsellor();
         let recorded = older_form(&staff, "hash");
-        let (_, compared) = staff_entry_as_recorded(&staff, "hash", Some(&recorded));
+        let ledger = ledger(&staff, recorded);
+        let (_, compared) = staff_entry_as_recorded(&staff, "hash", &ledger);
         assert_eq!(compared, recorded, "an untouched older row verifies");
 
         // Edited behind the centre's back: no form matches any more.
         let mut extended = staff.clone();
         extended.agreement.as_mut().unwrap().expires_on =
             NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
-        let (_, compared) = staff_entry_as_recorded(&extended, "hash", Some(&recorded));
+        let (_, compared) = staff_entry_as_recorded(&extended, "hash", &ledger);
         assert_ne!(compared, recorded);
-        let (_, compared) = staff_entry_as_recorded(&staff, "swapped", Some(&recorded));
+        let (_, compared) = staff_entry_as_recorded(&staff, "swapped", &ledger);
         assert_ne!(compared, recorded);
 
         // The older form never covered the flag: a disabled row must match
         // the current form, recorded when it was disabled.
         let mut disabled = staff.clone();
         disabled.disabled = true;
-        let (_, compared) = staff_entry_as_recorded(&disabled, "hash", Some(&recorded));
+        let (_, compared) = staff_entry_as_recorded(&disabled, "hash", &ledger);
         assert_ne!(compared, recorded);
     }
 
@@ -392,7 +402,7 @@ mod tests {
             b"admin",
             b"hash",
         ]);
-        let (name, compared) = staff_entry_as_recorded(&admin, "hash", Some(&recorded));
+        let (name, compared) = staff_entry_as_recorded(&admin, "hash", &ledger(&admin, recorded));
         assert_eq!((name, compared), (staff_name(admin.id), recorded));
     }
 }

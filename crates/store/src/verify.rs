@@ -239,7 +239,7 @@ impl Store {
             stored.push(crate::staff::staff_entry_as_recorded(
                 &staff,
                 &row.try_get::<String, _>("password_hash")?,
-                recorded.get(&format!("staff/{}", staff.id)),
+                recorded,
             ));
         }
         for row in sqlx::query("SELECT domain, version, wrapped FROM domain_keys")

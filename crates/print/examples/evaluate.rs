@@ -22,7 +22,11 @@
 //! cross-validation over N different stratified fold splits (split 0 is the
 //! classic one: each class dealt out in file order) and reports the mean and
 //! spread, so that the noise of the folds and of the network's start is seen;
-//! `--dump FILE` writes every print's features as CSV. Beside accuracy it
+//! `--dump FILE` writes every print's features as CSV; `--symmetry` adds the
+//! symmetry-filter responses ([`vantay_print::symmetry`]); `--mask-from
+//! CACHE` takes each print's foreground from another cache (the prints of
+//! `--png-dir` enhanced by `benches/fft_enhance.py`, segmented as the
+//! originals were). Beside accuracy it
 //! prints how often the answer is right at each level of stated confidence.
 
 use std::collections::BTreeMap;
@@ -61,6 +65,8 @@ struct Options {
     mirror: bool,
     tta: bool,
     fine_flow: bool,
+    symmetry: bool,
+    mask_from: Option<PathBuf>,
     learner: Learner,
     svm: SvmOptions,
     svm_slope: Option<f32>,
@@ -103,6 +109,8 @@ fn parse_options() -> Options {
         mirror: false,
         tta: false,
         fine_flow: classify::SHIPPED_FINE_FLOW,
+        symmetry: classify::SHIPPED_SYMMETRY,
+        mask_from: None,
         learner: Learner::SvmVote,
         svm: SvmOptions::default(),
         svm_slope: None,
@@ -130,6 +138,11 @@ fn parse_options() -> Options {
             "--mirror" => options.mirror = true,
             "--fine-flow" => options.fine_flow = true,
             "--no-fine-flow" => options.fine_flow = false,
+            "--mask-from" => {
+                options.mask_from = Some(args.next().expect("--mask-from FILE").into())
+            }
+            "--symmetry" => options.symmetry = true,
+            "--no-symmetry" => options.symmetry = false,
             "--tta" => options.tta = true,
             "--time-classifiers" => options.time_classifiers = true,
             "--learner" => {
@@ -273,11 +286,19 @@ fn main() {
             samples
         }
     };
+    if let Some(path) = &options.mask_from {
+        let other = cache::read(path);
+        for (s, o) in samples.iter_mut().zip(&other) {
+            assert_eq!(s.file, o.file);
+            s.mask = o.mask.clone();
+        }
+    }
     let set = FeatureSet {
         grids: options.grids.clone(),
         multiscale: options.multiscale,
         flow: options.flow,
         fine_flow: options.fine_flow,
+        symmetry: options.symmetry,
     };
     let mut params = Params::for_ppi(500);
     let remask = options.mask_share.is_some() || options.mask_coherence.is_some();

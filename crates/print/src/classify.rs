@@ -149,6 +149,8 @@ pub struct FeatureSet {
     /// Pseudo-ridges traced on a fine field near the core
     /// ([`crate::fine_flow::features`]).
     pub fine_flow: bool,
+    /// Symmetry-filter responses ([`crate::symmetry::features`]).
+    pub symmetry: bool,
 }
 
 impl FeatureSet {
@@ -159,6 +161,7 @@ impl FeatureSet {
             multiscale: SHIPPED_MULTISCALE,
             flow: SHIPPED_FLOW,
             fine_flow: SHIPPED_FINE_FLOW,
+            symmetry: SHIPPED_SYMMETRY,
         }
     }
 
@@ -173,6 +176,11 @@ impl FeatureSet {
             + if self.flow { crate::flow::FEATURES } else { 0 }
             + if self.fine_flow {
                 crate::fine_flow::FEATURES
+            } else {
+                0
+            }
+            + if self.symmetry {
+                crate::symmetry::FEATURES
             } else {
                 0
             }
@@ -191,6 +199,9 @@ pub const SHIPPED_FLOW: bool = true;
 /// Whether the shipped model reads the pseudo-ridges of the fine field.
 pub const SHIPPED_FINE_FLOW: bool = true;
 
+/// Whether the shipped model reads the symmetry-filter responses.
+pub const SHIPPED_SYMMETRY: bool = false;
+
 /// Length of the shipped feature vector.
 pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
     + if SHIPPED_MULTISCALE {
@@ -205,6 +216,11 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
     }
     + if SHIPPED_FINE_FLOW {
         crate::fine_flow::FEATURES
+    } else {
+        0
+    }
+    + if SHIPPED_SYMMETRY {
+        crate::symmetry::FEATURES
     } else {
         0
     };

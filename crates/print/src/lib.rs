@@ -50,6 +50,7 @@ pub mod quality;
 pub mod ridge_count;
 pub mod singular;
 pub mod svm;
+pub mod symmetry;
 pub mod synthetic;
 
 pub use analysis::{analyze, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record};

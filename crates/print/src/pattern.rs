@@ -11,7 +11,7 @@ use crate::grid::Grid;
 use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
 use crate::params::Params;
 use crate::singular::{self, SingularPoints};
-use crate::{flow, mask};
+use crate::{flow, mask, symmetry};
 
 /// Buffers of [`evidence`], kept from one print to the next.
 #[derive(Debug, Default)]
@@ -85,6 +85,9 @@ pub fn evidence(
     if set.fine_flow {
         let px = (anchor.0 * b, anchor.1 * b);
         features.extend(fine_flow::features(image, mask, tensors.block, px, fine));
+    }
+    if set.symmetry {
+        features.extend(symmetry::features(coarse, mask, anchor));
     }
     Evidence { points, features }
 }

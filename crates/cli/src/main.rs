@@ -55,6 +55,9 @@ enum Command {
     Export(customer::ExportArgs),
     /// Crypto-shred a customer; prints an erasure certificate.
     Erase(customer::EraseArgs),
+    /// Find a customer by phone or name; correct their personal data.
+    #[command(subcommand)]
+    Customer(customer::CustomerCommand),
     /// A customer's consent: withdraw it.
     #[command(subcommand)]
     Consent(customer::ConsentCommand),
@@ -142,6 +145,7 @@ async fn run_async(location: &Location, command: Command) -> anyhow::Result<Exit
         Command::Export(args) => customer::export(location, args).await,
         Command::Erase(args) => customer::erase(location, args).await,
         Command::Consent(command) => customer::consent(location, command).await,
+        Command::Customer(command) => customer::customer(location, command).await,
         Command::Partner(command) => exchange::partner(location, command).await,
         Command::Serve(args) => serve::serve_centre(location, args).await,
         Command::Dispatch(args) => exchange::dispatch(location, args).await,

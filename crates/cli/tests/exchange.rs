@@ -534,6 +534,41 @@ fn report_reaches_its_counsellor_and_the_customer_through_the_command_line() {
         assert!(!admin_copy.contains("tuvan.lan"), "{admin_copy}");
     }
 
+    // Before the appointment the customer has their name corrected: the
+    // report the counsellor studies is rendered again with it.
+    let customer = json(&centre.ok(&["case", "show", &case]))["customer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let corrected = json(&centre.ok(&[
+        "customer",
+        "correct",
+        &customer,
+        "--full-name",
+        "Phạm Thị Hoaxinh",
+    ]));
+    assert_eq!(corrected["corrected"], serde_json::json!(["full_name"]));
+    assert_eq!(corrected["reports_to_render"], serde_json::json!([case]));
+    let corrected_copy = path("corrected.pdf");
+    centre.ok(&[
+        "open-report",
+        &case,
+        "--as",
+        "tuvan.lan",
+        "--out",
+        &corrected_copy,
+    ]);
+    assert_ne!(
+        std::fs::read(&corrected_copy).unwrap(),
+        std::fs::read(&copy).unwrap()
+    );
+    if let Some(text) = pdf_text(Path::new(&corrected_copy)) {
+        assert!(
+            text.contains("Hoaxinh") && text.contains("Counsellor: tuvan.lan"),
+            "{text}"
+        );
+    }
+
     // Step 8: the hand-over.
     let why = centre.refused(&["deliver", &case, "--as", "tuvan.ngan"]);
     assert!(why.contains("another counsellor"), "{why}");

@@ -158,6 +158,70 @@ fn a_bad_bundle_is_refused_with_every_problem_and_nothing_is_stored() {
 }
 
 #[test]
+fn a_customer_is_found_and_corrected_from_the_command_line() {
+    if sd14().is_none() {
+        return;
+    }
+    let centre = Centre::new();
+    centre.ok(&["init"]);
+    let dir = bundle(centre.dir.path(), "bundle", manifest());
+    let (case, customer) = receipt(&centre.ok(&["intake", dir.to_str().unwrap()]));
+
+    let found = centre.ok(&["customer", "find", "--phone", "+84 912 345 678"]);
+    let line: serde_json::Value = serde_json::from_str(found.trim()).unwrap();
+    assert_eq!(line["customer"], customer.as_str());
+    assert_eq!(line["cases"][0]["case"], case.as_str());
+    assert!(
+        !found.contains("Tuyết"),
+        "a look-up decrypts nothing: {found}"
+    );
+    let by_name = centre.ok(&["customer", "find", "--name", "le thi anh tuyet"]);
+    assert_eq!(by_name, found);
+
+    let corrected = centre.ok(&[
+        "customer",
+        "correct",
+        &customer,
+        "--phone",
+        "0987 000 111",
+        "--date-of-birth",
+        "1990-05-02",
+    ]);
+    let receipt_json: serde_json::Value = serde_json::from_str(corrected.trim()).unwrap();
+    assert_eq!(
+        receipt_json["corrected"],
+        serde_json::json!(["date_of_birth", "phone"])
+    );
+    assert_eq!(
+        centre.ok(&["customer", "find", "--phone", "0912 345 678"]),
+        "",
+        "the old number finds no one"
+    );
+    let export_path = centre.dir.path().join("copy.json");
+    centre.ok(&["export", &customer, "--out", export_path.to_str().unwrap()]);
+    let export = std::fs::read_to_string(&export_path).unwrap();
+    assert!(export.contains("+84987000111") && export.contains("1990-05-02"));
+
+    // A bad correction names what is wrong and changes nothing.
+    let out = centre.vantay(&[
+        "customer",
+        "correct",
+        &customer,
+        "--date-of-birth",
+        "2999-01-01",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("customer.date_of_birth") && stderr.contains("in the future"),
+        "{stderr}"
+    );
+    let out = centre.vantay(&["customer", "find"]);
+    assert_eq!(out.status.code(), Some(2), "--phone or --name is needed");
+    centre.ok(&["verify"]);
+}
+
+#[test]
 fn tampering_makes_verify_fail_and_erasure_keeps_it_passing() {
     if sd14().is_none() {
         return;

@@ -165,7 +165,8 @@ pub struct CaptureError {
 }
 
 impl CaptureError {
-    fn lines(&self) -> String {
+    /// One indented `field: what is wrong` line per problem.
+    pub fn lines(&self) -> String {
         let lines: Vec<String> = self
             .problems
             .iter()
@@ -220,6 +221,45 @@ impl CaptureManifest {
         }
     }
 }
+
+impl CustomerInput {
+    /// Checks the personal fields alone, by the rules of a capture: a
+    /// customer's correction is the stored record with the changes laid
+    /// over it, and must meet them as a new capture would.
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidCustomer, CaptureError> {
+        let mut problems = Problems::default();
+        match validate_customer(self, today, &mut problems) {
+            Some(customer) if problems.0.is_empty() => Ok(customer),
+            _ => Err(CaptureError {
+                problems: problems.0,
+            }),
+        }
+    }
+}
+
+impl ValidCustomer {
+    /// The stored text of each personal field, in the order of
+    /// [`PERSONAL_FIELDS`]; `None` where the field is not given.
+    pub fn field_values(&self) -> [Option<String>; 5] {
+        [
+            Some(self.full_name.clone()),
+            Some(self.date_of_birth.to_string()),
+            Some(self.sex.to_string()),
+            Some(self.phone.clone()),
+            self.guardian_name.clone(),
+        ]
+    }
+}
+
+/// The names of the stored personal fields: all the centre collects about a
+/// person (what the report and the appointment need, no more).
+pub const PERSONAL_FIELDS: [&str; 5] = [
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "guardian_name",
+];
 
 fn validate_customer(
     input: &CustomerInput,

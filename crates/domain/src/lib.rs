@@ -26,7 +26,7 @@ mod staff;
 pub use capture::{
     age_band, age_on, normalize_phone, AgeBand, CaptureError, CaptureManifest, ConsentInput,
     CustomerInput, DeviceInput, PrintEntry, Sex, SignedBy, ValidCapture, ValidConsent,
-    ValidCustomer,
+    ValidCustomer, PERSONAL_FIELDS,
 };
 pub use case::{CaseState, TransitionError};
 pub use finger::{Finger, Hand, ParseFingerError};

@@ -150,6 +150,16 @@ pub fn may_administer(staff: &Staff, now: DateTime<Utc>) -> Decision {
     }
 }
 
+/// Whether `staff` may look customers up and correct their personal data
+/// (the customer's right of correction; the contact at step 6): what
+/// [`may_administer`] asks, with its own reason for everyone else.
+pub fn may_keep_customer_data(staff: &Staff, now: DateTime<Utc>) -> Decision {
+    match may_administer(staff, now) {
+        Decision::Deny(reason) if reason == ADMIN_ONLY => Decision::Deny(CUSTOMER_DATA_ADMIN_ONLY),
+        decision => decision,
+    }
+}
+
 /// Whether `admin` may disable `target`'s account (off-boarding): what
 /// [`may_administer`] asks, and not their own account, so that a centre
 /// is never left without the admin who could enable it again.
@@ -273,6 +283,11 @@ pub mod reasons {
         "quyền truy cập đã kết thúc một ngày sau khi bàn giao",
         "access ended one day after delivery",
     );
+    /// "only an admin looks up and corrects customers' data"
+    pub const CUSTOMER_DATA_ADMIN_ONLY: Reason = Reason::new(
+        "chỉ quản trị viên mới được tra cứu và sửa dữ liệu khách hàng",
+        "only an admin looks up and corrects customers' data",
+    );
     /// "only an admin reviews cases, books appointments and manages staff"
     pub const ADMIN_ONLY: Reason = Reason::new(
         "chỉ quản trị viên mới được duyệt hồ sơ, đặt lịch hẹn và quản lý nhân viên",
@@ -336,6 +351,7 @@ pub mod reasons {
         ANOTHER_COUNSELLOR,
         NOT_RELEASED,
         ACCESS_ENDED,
+        CUSTOMER_DATA_ADMIN_ONLY,
         ADMIN_ONLY,
         TIME_PASSED,
         NOT_A_COUNSELLOR,
@@ -504,6 +520,24 @@ mod tests {
         let mut lapsed = staff(Role::Admin);
         lapsed.agreement = None;
         assert!(!may_administer(&lapsed, at(1, 9)).is_allowed());
+    }
+
+    #[test]
+    fn only_admins_look_up_and_correct_customers_with_their_own_reason() {
+        assert!(may_keep_customer_data(&staff(Role::Admin), at(1, 9)).is_allowed());
+        for role in [Role::Scanner, Role::Counsellor, Role::Auditor] {
+            assert_eq!(
+                may_keep_customer_data(&staff(role), at(1, 9)),
+                deny("only an admin looks up and corrects customers' data"),
+                "{role}"
+            );
+        }
+        let mut off = staff(Role::Admin);
+        off.disabled = true;
+        assert_eq!(
+            may_keep_customer_data(&off, at(1, 9)),
+            deny("the account is disabled")
+        );
     }
 
     #[test]

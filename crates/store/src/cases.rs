@@ -86,6 +86,18 @@ impl Store {
         rows.iter().map(|r| summary_of(&case_row(r)?)).collect()
     }
 
+    /// A customer's cases, oldest first (no personal data).
+    pub async fn customer_cases(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM cases WHERE customer_id = $1 ORDER BY created_at")
+            .bind(customer.to_string())
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter().map(|r| summary_of(&case_row(r)?)).collect()
+    }
+
     /// The case, its prints and its history from the ledger.
     pub async fn case_view(&self, case: CaseId) -> Result<CaseView, StoreError> {
         let summary = self.case_summary(case).await?;
@@ -133,6 +145,15 @@ impl Store {
                 .unwrap_or(99)
         });
         Ok(latest)
+    }
+
+    /// Who found, read, corrected or erased the customer's data, and when:
+    /// the ledger events on `customer/ID`, oldest first.
+    pub async fn customer_history(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.history(&format!("customer/{customer}")).await
     }
 
     /// Ledger events whose object is `object`.

@@ -319,15 +319,17 @@ impl Centre {
     /// key re-wrapped under the new personal-data key. No data is
     /// re-encrypted.
     ///
-    /// The search-index key is not rotated here: every look-up token is an
-    /// HMAC under it, so rotating it means recomputing all tokens from the
-    /// decrypted names and phones, a job of its own.
+    /// The search-index key turns over too: every look-up token is an HMAC
+    /// under it, so each customer's phone and name are opened and their
+    /// tokens recomputed in the same transaction (a leaked search key then
+    /// stops matching anything stored).
     pub async fn rotate_keys(&mut self, actor: &Actor) -> Result<Vec<String>, StoreError> {
         let mut rotated = Vec::new();
         let mut new_rows = Vec::new();
         for domain in [
             vantay_vault::Domain::PersonalData,
             vantay_vault::Domain::Images,
+            vantay_vault::Domain::SearchIndex,
         ] {
             new_rows.push(self.keyring.rotate(domain)?);
         }
@@ -352,6 +354,7 @@ impl Centre {
                 wrapped: customer.wrapped_key.clone().unwrap_or_default(),
             };
             let new = self.keyring.rewrap_data_key(id, &old)?;
+            let data_key = self.keyring.open_data_key(id, &new)?;
             customer.key_wrapped_by = Some(new.wrapped_by.to_string());
             customer.wrapped_key = Some(new.wrapped);
             sqlx::query("UPDATE customers SET key_wrapped_by = $1, wrapped_key = $2 WHERE id = $3")
@@ -359,6 +362,9 @@ impl Centre {
                 .bind(customer.wrapped_key.clone())
                 .bind(&customer.id)
                 .execute(&mut *tx.tx)
+                .await?;
+            let customer_id = CustomerId::from(id);
+            self.recompute_tokens(&mut tx, &mut customer, &data_key, customer_id)
                 .await?;
             digests.push((customer.name(), customer.digest()));
         }

@@ -11,7 +11,7 @@ use vantay_domain::{CaseId, CustomerId};
 use vantay_vault::{open_blob, open_field, DataKey};
 
 use crate::blobs::BlobName;
-use crate::cases::{case_row, CaseSummary};
+use crate::cases::CaseSummary;
 use crate::intake::{consent_aad, field_aad, print_aad};
 use crate::rows::PrintRow;
 use crate::{now_text, Actor, Centre, StoreError};
@@ -58,19 +58,10 @@ impl Centre {
         let key = self.data_key(&mut conn, customer).await?;
         let fields = self.personal_fields(&mut conn, &key, customer).await?;
         let consents = self.consents(&mut conn, &key, customer).await?;
-        let case_rows =
-            sqlx::query("SELECT * FROM cases WHERE customer_id = $1 ORDER BY created_at")
-                .bind(customer.to_string())
-                .fetch_all(&mut *conn)
-                .await?;
         drop(conn);
         let mut cases = Vec::new();
-        for row in case_rows {
-            let case: CaseId = case_row(&row)?
-                .id
-                .parse()
-                .map_err(|_| StoreError::Corrupt("case id".into()))?;
-            let summary = self.store.case_summary(case).await?;
+        for summary in self.store.customer_cases(customer).await? {
+            let case = summary.case;
             let mut prints = Vec::new();
             for print in self.store.current_prints(case).await? {
                 prints.push(self.exported_print(&key, customer, case, &print)?);
@@ -127,6 +118,18 @@ impl Centre {
         key: &DataKey,
         customer: CustomerId,
     ) -> Result<BTreeMap<String, String>, StoreError> {
+        let fields = self.versioned_fields(conn, key, customer).await?;
+        Ok(fields.into_iter().map(|(f, (_, v))| (f, v)).collect())
+    }
+
+    /// The newest version of each personal field, decrypted, with its
+    /// version number.
+    pub(crate) async fn versioned_fields(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        key: &DataKey,
+        customer: CustomerId,
+    ) -> Result<BTreeMap<String, (u32, String)>, StoreError> {
         let rows = sqlx::query("SELECT field, version, ciphertext FROM customer_fields WHERE customer_id = $1 ORDER BY field, version")
             .bind(customer.to_string())
             .fetch_all(&mut *conn)
@@ -142,7 +145,7 @@ impl Centre {
                 })?;
             let text = String::from_utf8(plain.to_vec())
                 .map_err(|_| StoreError::Corrupt(format!("field {field} is not text")))?;
-            fields.insert(field, text);
+            fields.insert(field, (version, text));
         }
         Ok(fields)
     }

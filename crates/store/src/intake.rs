@@ -41,13 +41,7 @@ pub struct IntakeReceipt {
 }
 
 /// The personal fields a customer has, in the order the export shows them.
-pub(crate) const PERSONAL_FIELDS: [&str; 5] = [
-    "full_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "guardian_name",
-];
+pub(crate) use vantay_domain::PERSONAL_FIELDS;
 
 impl Centre {
     /// Stores a capture as a new customer with a `captured` case. Nothing is
@@ -147,14 +141,7 @@ impl Centre {
         insert_customer(&mut tx, &customer_row).await?;
         digests.push((customer_row.name(), customer_row.digest()));
 
-        let values = [
-            Some(person.full_name.clone()),
-            Some(person.date_of_birth.to_string()),
-            Some(person.sex.to_string()),
-            Some(person.phone.clone()),
-            person.guardian_name.clone(),
-        ];
-        for (field, value) in PERSONAL_FIELDS.iter().zip(values) {
+        for (field, value) in PERSONAL_FIELDS.iter().zip(person.field_values()) {
             let Some(value) = value else { continue };
             let row = seal_field_row(data_key, customer, field, 1, value.as_bytes(), &now);
             insert_field(&mut tx, &row).await?;

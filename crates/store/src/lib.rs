@@ -20,6 +20,7 @@ mod blobs;
 mod cases;
 mod centre;
 mod consent;
+mod correct;
 mod db;
 mod erase;
 mod exchange;
@@ -39,6 +40,7 @@ pub use blobs::BlobName;
 pub use cases::{CaseSummary, CaseView, HistoryEntry, PrintSummary};
 pub use centre::{Centre, InitReport};
 pub use consent::ConsentWithdrawal;
+pub use correct::{CorrectionReceipt, CustomerCorrection, FoundCustomer, Lookup};
 pub use db::{Backend, SQLITE_FILE};
 pub use erase::ErasureCertificate;
 pub use exchange::{
@@ -115,6 +117,14 @@ pub enum StoreError {
     /// No such customer.
     #[error("no customer {0}")]
     NoCustomer(String),
+
+    /// A correction whose result would not pass the rules of a capture.
+    #[error("dữ liệu sửa không hợp lệ / the correction is not valid:\n{}", .0.lines())]
+    InvalidCorrection(vantay_domain::CaptureError),
+
+    /// A look-up that cannot match anyone as typed.
+    #[error("không tra cứu được / cannot look up: {0}")]
+    BadLookup(String),
     /// The customer has no consent in force to withdraw.
     #[error("customer {0} has no consent in force to withdraw (withdrawn already, or erased)")]
     NoConsentInForce(String),

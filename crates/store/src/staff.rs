@@ -48,7 +48,7 @@ pub struct NewAgreement<'a> {
 }
 
 /// The ledger name of a staff account.
-fn staff_name(id: StaffId) -> String {
+pub(crate) fn staff_name(id: StaffId) -> String {
     format!("staff/{id}")
 }
 

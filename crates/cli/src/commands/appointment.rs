@@ -8,9 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use chrono::{DateTime, FixedOffset, Utc};
-use vantay_domain::{CaseId, Staff};
-use vantay_report::InterpretationTable;
-use vantay_store::Centre;
+use vantay_domain::CaseId;
 
 use crate::commands::customer::write_private;
 use crate::commands::report;
@@ -95,40 +93,9 @@ pub async fn schedule(location: &Location, args: ScheduleArgs) -> anyhow::Result
             .to_rfc3339()
     );
     if named_before.as_deref() != Some(receipt.appointment.counsellor_username.as_str()) {
-        name_the_counsellor(&centre, &admin, args.case).await?;
+        report::render_again(&centre, &admin, args.case, report::Again::NameTheCounsellor).await?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Renders the case's report again, now naming its counsellor, with the
-/// table of the stored report. Only the shipped table can be found again
-/// here; a report made with a table file is left as it is, and the admin is
-/// told how to render it again.
-async fn name_the_counsellor(centre: &Centre, admin: &Staff, case: CaseId) -> anyhow::Result<()> {
-    let reports = centre.store().reports(case).await?;
-    let Some(latest) = reports.iter().max_by_key(|r| r.version) else {
-        return Ok(());
-    };
-    let table = InterpretationTable::example();
-    if latest.table_sha256 != table.sha256_hex() {
-        eprintln!(
-            "Lưu ý / Note: báo cáo v{} dùng bảng {} — hãy tạo lại để ghi tên tư vấn viên / \
-             report v{} uses table {}: render it again to name the counsellor: \
-             vantay report {case} --table FILE --as {} --out FILE.pdf",
-            latest.version,
-            latest.table_version,
-            latest.version,
-            latest.table_version,
-            admin.username
-        );
-        return Ok(());
-    }
-    let stored = report::render_and_store(centre, admin, case, &table).await?;
-    eprintln!(
-        "Báo cáo v{} ghi tên tư vấn viên / Report v{} now names the counsellor",
-        stored.version, stored.version
-    );
-    Ok(())
 }
 
 /// Releases every report whose time has come (step 7); `vantay serve` does

@@ -1,14 +1,112 @@
-//! `vantay export`, `vantay erase` and `vantay consent withdraw`: the
-//! customer's rights of access, erasure and withdrawal of consent.
+//! `vantay export`, `vantay erase`, `vantay consent withdraw` and `vantay
+//! customer find|correct`: the customer's rights of access, erasure,
+//! withdrawal of consent and correction, and finding a customer who calls.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use chrono::Utc;
 use vantay_domain::CustomerId;
-use vantay_store::Actor;
+use vantay_store::{Actor, CustomerCorrection, Lookup};
 
+use crate::commands::report::{self, Again};
 use crate::context::Location;
+
+/// `vantay customer …`.
+#[derive(clap::Subcommand)]
+pub enum CustomerCommand {
+    /// Find customers by phone or full name (through keyed look-up tokens:
+    /// nothing is decrypted); one JSON line each, with their cases.
+    Find(FindArgs),
+    /// Correct a customer's personal data on request: each changed field
+    /// gets a new version, checked by the rules of a capture; a report not
+    /// yet handed over is rendered again.
+    Correct(CorrectArgs),
+}
+
+/// Arguments of `vantay customer find`.
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("by").required(true).args(["phone", "name"])))]
+pub struct FindArgs {
+    /// Phone number, as written anywhere (0912 345 678, +84912345678).
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Full name; case, diacritics and spacing do not matter.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The admin looking up (an admin account with a valid agreement).
+    #[arg(long = "as", default_value = "admin")]
+    pub as_user: String,
+}
+
+/// Arguments of `vantay customer correct`.
+#[derive(clap::Args)]
+pub struct CorrectArgs {
+    /// The customer.
+    pub customer: CustomerId,
+    /// Full name with diacritics.
+    #[arg(long)]
+    pub full_name: Option<String>,
+    /// Date of birth, YYYY-MM-DD.
+    #[arg(long)]
+    pub date_of_birth: Option<String>,
+    /// M or F.
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// Contact number.
+    #[arg(long)]
+    pub phone: Option<String>,
+    /// Parent or guardian (required under 16).
+    #[arg(long)]
+    pub guardian_name: Option<String>,
+    /// The admin correcting (an admin account with a valid agreement).
+    #[arg(long = "as", default_value = "admin")]
+    pub as_user: String,
+}
+
+/// Runs `vantay customer …`.
+pub async fn customer(location: &Location, command: CustomerCommand) -> anyhow::Result<ExitCode> {
+    let centre = location.centre().await?;
+    match command {
+        CustomerCommand::Find(args) => {
+            let admin = centre.store().staff_by_username(&args.as_user).await?;
+            let lookup = match (&args.phone, &args.name) {
+                (Some(phone), _) => Lookup::Phone(phone),
+                (None, Some(name)) => Lookup::Name(name),
+                (None, None) => unreachable!("clap requires --phone or --name"),
+            };
+            let found = centre.find_customers(&admin, lookup, Utc::now()).await?;
+            for customer in &found {
+                println!("{}", serde_json::to_string(customer)?);
+            }
+            if found.is_empty() {
+                eprintln!("Không tìm thấy khách hàng nào / No customer found");
+            }
+        }
+        CustomerCommand::Correct(args) => {
+            let admin = centre.store().staff_by_username(&args.as_user).await?;
+            let changes = CustomerCorrection {
+                full_name: args.full_name,
+                date_of_birth: args.date_of_birth,
+                sex: args.sex,
+                phone: args.phone,
+                guardian_name: args.guardian_name,
+            };
+            let receipt = centre
+                .correct_customer(&admin, args.customer, &changes, Utc::now())
+                .await?;
+            println!("{}", serde_json::to_string(&receipt)?);
+            if receipt.corrected.is_empty() {
+                eprintln!("Không có gì thay đổi / Nothing changed: the data already reads so");
+            }
+            for case in &receipt.reports_to_render {
+                report::render_again(&centre, &admin, *case, Again::PrintTheCorrection).await?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// Arguments of `vantay export`.
 #[derive(clap::Args)]

@@ -65,6 +65,69 @@ pub async fn run(location: &Location, args: ReportArgs) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// Why a stored report is rendered again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Again {
+    /// A counsellor was booked, or another one: the report names them.
+    NameTheCounsellor,
+    /// The customer's name, date of birth or sex was corrected.
+    PrintTheCorrection,
+}
+
+impl Again {
+    /// (Vietnamese, English) of "… to do what".
+    fn purpose(self) -> (&'static str, &'static str) {
+        match self {
+            Again::NameTheCounsellor => ("để ghi tên tư vấn viên", "to name the counsellor"),
+            Again::PrintTheCorrection => ("để in dữ liệu đã sửa", "to print the corrected data"),
+        }
+    }
+
+    /// (Vietnamese, English) of "the new version …".
+    fn done(self) -> (&'static str, &'static str) {
+        match self {
+            Again::NameTheCounsellor => ("ghi tên tư vấn viên", "now names the counsellor"),
+            Again::PrintTheCorrection => ("in dữ liệu đã sửa", "now prints the corrected data"),
+        }
+    }
+}
+
+/// Renders the case's report again (see [`Again`]) with the table of the
+/// stored report. Only the shipped table can be found again here; a report
+/// made with a table file is left as it is, and the admin is told how to
+/// render it again.
+pub async fn render_again(
+    centre: &Centre,
+    admin: &Staff,
+    case: CaseId,
+    why: Again,
+) -> anyhow::Result<()> {
+    let reports = centre.store().reports(case).await?;
+    let Some(latest) = reports.iter().max_by_key(|r| r.version) else {
+        return Ok(());
+    };
+    let table = InterpretationTable::example();
+    if latest.table_sha256 != table.sha256_hex() {
+        let (vi, en) = why.purpose();
+        eprintln!(
+            "Lưu ý / Note: báo cáo v{v} của ca {case} dùng bảng {t} — hãy tạo lại {vi} / \
+             report v{v} of case {case} uses table {t}: render it again {en}: \
+             vantay report {case} --table FILE --as {} --out FILE.pdf",
+            admin.username,
+            v = latest.version,
+            t = latest.table_version,
+        );
+        return Ok(());
+    }
+    let stored = render_and_store(centre, admin, case, &table).await?;
+    let (vi, en) = why.done();
+    eprintln!(
+        "Báo cáo v{v} của ca {case} {vi} / Report v{v} of case {case} {en}",
+        v = stored.version
+    );
+    Ok(())
+}
+
 /// Renders the report of an analysed case from its stored material and
 /// accepted result, naming the counsellor of its appointment when one is
 /// booked (the PDF's counsellor line and watermark), and stores it sealed as

@@ -528,6 +528,7 @@ async fn wrong_master_key_opens_nothing(t: &TestCentre) {
 }
 
 mod appointments;
+mod customers;
 mod exchange;
 mod staff;
 

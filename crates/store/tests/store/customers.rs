@@ -1,0 +1,336 @@
+//! Keeping customers' data accurate: an admin finds a customer by phone or
+//! name through the look-up tokens and corrects their personal data; every
+//! correction is checked by the rules of a capture, recorded, and followed
+//! by the tokens; rotating the keys recomputes the tokens.
+
+use vantay_domain::{CaseState, Role};
+use vantay_store::{Actor, Centre, CustomerCorrection, Lookup, StoreError};
+
+use super::appointments::{admin, counsellor, days, refused, staff, t0, PDF};
+use super::helpers::{Engine, Person, TestCentre};
+
+on_both_engines!(
+    an_admin_finds_a_customer_by_phone_or_name,
+    a_correction_is_versioned_recorded_and_searchable,
+    a_correction_that_breaks_a_rule_changes_nothing,
+    a_correction_names_the_reports_to_render_again,
+    rotating_the_keys_recomputes_the_look_up_tokens,
+);
+
+/// `+8490…` as a customer would say it: `090…`, with spaces.
+fn local_form(phone: &str) -> String {
+    let national = phone.strip_prefix("+84").unwrap();
+    format!("0{} {} {}", &national[..3], &national[3..6], &national[6..])
+}
+
+fn found_ids(found: &[vantay_store::FoundCustomer]) -> Vec<vantay_domain::CustomerId> {
+    found.iter().map(|f| f.customer).collect()
+}
+
+async fn an_admin_finds_a_customer_by_phone_or_name(t: &TestCentre) {
+    let admin = admin(t).await;
+    let (lan, other) = (Person::marked(21), Person::marked(22));
+    let receipt = t.intake(&lan).await;
+    t.intake(&other).await;
+
+    let by_phone = t
+        .centre
+        .find_customers(&admin, Lookup::Phone(&local_form(&lan.phone)), t0())
+        .await
+        .unwrap();
+    assert_eq!(found_ids(&by_phone), vec![receipt.customer]);
+    assert_eq!(by_phone[0].cases.len(), 1);
+    assert_eq!(by_phone[0].cases[0].case, receipt.case);
+    assert_eq!(by_phone[0].cases[0].state, CaseState::Captured);
+
+    // Case, diacritics and spacing do not matter.
+    let plain = lan.full_name.replace("Nguyễn Thị Đ", "nguyen  thi d");
+    let by_name = t
+        .centre
+        .find_customers(&admin, Lookup::Name(&plain), t0())
+        .await
+        .unwrap();
+    assert_eq!(found_ids(&by_name), vec![receipt.customer]);
+
+    let nobody = t
+        .centre
+        .find_customers(&admin, Lookup::Phone("0999 000 111"), t0())
+        .await
+        .unwrap();
+    assert!(nobody.is_empty());
+    let err = t
+        .centre
+        .find_customers(&admin, Lookup::Phone("not a number"), t0())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BadLookup(_)), "{err}");
+    assert!(err.to_string().contains("not a phone number"), "{err}");
+
+    // Each customer found is a read on their record, by the admin; others may not look.
+    let history = t
+        .centre
+        .store()
+        .customer_history(receipt.customer)
+        .await
+        .unwrap();
+    let finds: Vec<&str> = history
+        .iter()
+        .filter(|h| h.action == "customer.find")
+        .map(|h| h.actor.as_str())
+        .collect();
+    assert_eq!(finds.len(), 2, "{history:?}");
+    assert!(
+        finds.iter().all(|a| a.contains(&admin.id.to_string())),
+        "{finds:?}"
+    );
+    let c = counsellor(t, "tuvan.find").await;
+    refused(
+        t.centre
+            .find_customers(&c, Lookup::Phone(&lan.phone), t0())
+            .await,
+        "only an admin looks up and corrects customers' data",
+    );
+    assert_eq!(t.problems().await, Vec::<String>::new());
+}
+
+async fn a_correction_is_versioned_recorded_and_searchable(t: &TestCentre) {
+    let admin = admin(t).await;
+    let lan = Person::marked(23);
+    let receipt = t.intake(&lan).await;
+    let changes = CustomerCorrection {
+        full_name: Some("Nguyễn Thị  Sửatên".into()),
+        phone: Some("0987 654 321".into()),
+        ..CustomerCorrection::default()
+    };
+    let done = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &changes, t0())
+        .await
+        .unwrap();
+    assert_eq!(done.corrected, vec!["full_name", "phone"]);
+    assert!(done.reports_to_render.is_empty());
+
+    let export = t
+        .centre
+        .export(&Actor::cli(), receipt.customer)
+        .await
+        .unwrap();
+    assert_eq!(export.fields["full_name"], "Nguyễn Thị Sửatên");
+    assert_eq!(export.fields["phone"], "+84987654321");
+    assert_eq!(export.fields["guardian_name"], lan.guardian);
+
+    // The tokens follow: the old phone and name find no one any more.
+    for (lookup, expected) in [
+        (Lookup::Phone(&lan.phone), 0),
+        (Lookup::Name(&lan.full_name), 0),
+        (Lookup::Phone("+84987654321"), 1),
+        (Lookup::Name("nguyen thi suaten"), 1),
+    ] {
+        let found = t.centre.find_customers(&admin, lookup, t0()).await.unwrap();
+        assert_eq!(found.len(), expected, "{lookup:?}");
+    }
+
+    let actions: Vec<String> = t
+        .centre
+        .store()
+        .customer_history(receipt.customer)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.action)
+        .collect();
+    assert!(
+        actions.contains(&"customer.correct".to_string()),
+        "{actions:?}"
+    );
+
+    // The same values again change nothing and write nothing.
+    let before = t.centre.store().latest_checkpoint().await.unwrap();
+    let again = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &changes, t0())
+        .await
+        .unwrap();
+    assert!(again.corrected.is_empty());
+    let after = t.centre.store().latest_checkpoint().await.unwrap();
+    assert_eq!(before, after);
+
+    // Old versions stay sealed beside the new ones, and the ledger holds them all.
+    let raw = t.raw().await;
+    let versions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM customer_fields WHERE customer_id = $1 AND field = 'phone'",
+    )
+    .bind(receipt.customer.to_string())
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(versions, 2);
+    assert_eq!(t.problems().await, Vec::<String>::new());
+
+    // After erasure there is nothing left to correct.
+    t.centre
+        .erase(&Actor::cli(), receipt.customer)
+        .await
+        .unwrap();
+    let err = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &changes, t0())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Erased { .. }), "{err}");
+}
+
+async fn a_correction_that_breaks_a_rule_changes_nothing(t: &TestCentre) {
+    let admin = admin(t).await;
+    let lan = Person::marked(24);
+    let receipt = t.intake(&lan).await;
+    let bad = CustomerCorrection {
+        date_of_birth: Some("2090-01-01".into()),
+        phone: Some("12".into()),
+        ..CustomerCorrection::default()
+    };
+    let err = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &bad, t0())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::InvalidCorrection(_)), "{text}");
+    assert!(
+        text.contains("customer.date_of_birth: 2090-01-01 is in the future"),
+        "{text}"
+    );
+    assert!(text.contains("customer.phone"), "{text}");
+
+    // A child's record cannot lose its guardian.
+    let orphaned = CustomerCorrection {
+        guardian_name: Some("  ".into()),
+        ..CustomerCorrection::default()
+    };
+    let err = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &orphaned, t0())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("a guardian's name is required for a customer under 16"),
+        "{err}"
+    );
+
+    let c = counsellor(t, "tuvan.sua").await;
+    let good = CustomerCorrection {
+        phone: Some("0912 000 111".into()),
+        ..CustomerCorrection::default()
+    };
+    refused(
+        t.centre
+            .correct_customer(&c, receipt.customer, &good, t0())
+            .await,
+        "only an admin looks up and corrects customers' data",
+    );
+    let scanner = staff(t, "quet.sua", Role::Scanner, days(365)).await;
+    assert!(t
+        .centre
+        .correct_customer(&scanner, receipt.customer, &good, t0())
+        .await
+        .is_err());
+
+    let export = t
+        .centre
+        .export(&Actor::cli(), receipt.customer)
+        .await
+        .unwrap();
+    assert_eq!(export.fields["phone"], lan.phone);
+    assert_eq!(export.fields["date_of_birth"], lan.born);
+    assert_eq!(t.problems().await, Vec::<String>::new());
+}
+
+async fn a_correction_names_the_reports_to_render_again(t: &TestCentre) {
+    let admin = admin(t).await;
+    let receipt = t.intake(&Person::marked(25)).await;
+    t.make_analysed(receipt.case).await;
+    t.centre
+        .save_report(
+            &Actor::staff(admin.id),
+            receipt.case,
+            PDF,
+            "example-2026-01",
+            "ab12",
+        )
+        .await
+        .unwrap();
+    let phone_only = CustomerCorrection {
+        phone: Some("0912 000 222".into()),
+        ..CustomerCorrection::default()
+    };
+    let done = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &phone_only, t0())
+        .await
+        .unwrap();
+    assert!(
+        done.reports_to_render.is_empty(),
+        "the report prints no phone"
+    );
+    let renamed = CustomerCorrection {
+        full_name: Some("Nguyễn Thị Tênmới".into()),
+        sex: Some("f".into()),
+        ..CustomerCorrection::default()
+    };
+    let done = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &renamed, t0())
+        .await
+        .unwrap();
+    // `f` is stored `F`, as it was: only the name changed.
+    assert_eq!(done.corrected, vec!["full_name"]);
+    assert_eq!(done.reports_to_render, vec![receipt.case]);
+    let material = t
+        .centre
+        .report_material(&Actor::staff(admin.id), receipt.case)
+        .await
+        .unwrap();
+    assert_eq!(material.fields["full_name"], "Nguyễn Thị Tênmới");
+    assert_eq!(t.problems().await, Vec::<String>::new());
+}
+
+async fn rotating_the_keys_recomputes_the_look_up_tokens(t: &TestCentre) {
+    let lan = Person::marked(26);
+    let receipt = t.intake(&lan).await;
+    let before = phone_token(t, receipt.customer).await;
+    let mut centre = Centre::unlock(t.auditor().await, &t.master).await.unwrap();
+    let rotated = centre.rotate_keys(&Actor::cli()).await.unwrap();
+    assert!(
+        rotated.iter().any(|k| k == "search-index/v2"),
+        "{rotated:?}"
+    );
+    assert_ne!(
+        phone_token(t, receipt.customer).await,
+        before,
+        "the phone token is recomputed"
+    );
+
+    let reopened = Centre::unlock(t.auditor().await, &t.master).await.unwrap();
+    let admin = reopened.store().staff_by_username("admin").await.unwrap();
+    let found = reopened
+        .find_customers(&admin, Lookup::Phone(&lan.phone), t0())
+        .await
+        .unwrap();
+    assert_eq!(found_ids(&found), vec![receipt.customer]);
+    let found = reopened
+        .find_customers(&admin, Lookup::Name(&lan.full_name), t0())
+        .await
+        .unwrap();
+    assert_eq!(found_ids(&found), vec![receipt.customer]);
+    assert_eq!(t.problems().await, Vec::<String>::new());
+}
+
+/// The stored phone token of `customer`, read straight from the database.
+async fn phone_token(t: &TestCentre, customer: vantay_domain::CustomerId) -> Vec<u8> {
+    sqlx::query_scalar("SELECT phone_token FROM customers WHERE id = $1")
+        .bind(customer.to_string())
+        .fetch_one(&t.raw().await)
+        .await
+        .unwrap()
+}

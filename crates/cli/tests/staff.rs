@@ -135,5 +135,16 @@ fn staff_agreements_are_renewed_and_accounts_disabled_and_enabled() {
             .unwrap();
     assert_eq!(enabled["status"], "active");
     assert_eq!(enabled["disabled"], false);
+    // The key file's way back in is closed while an admin can act.
+    let why = centre.refused(&[
+        "staff",
+        "recover",
+        "admin",
+        "--agreement-version",
+        "NDA-2027-01",
+        "--agreement-signed",
+        &day(0),
+    ]);
+    assert!(why.contains("can still do this: ask them"), "{why}");
     centre.ok(&["verify"]);
 }

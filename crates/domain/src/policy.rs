@@ -160,6 +160,24 @@ pub fn may_keep_customer_data(staff: &Staff, now: DateTime<Utc>) -> Decision {
     }
 }
 
+/// Whether the holder of the centre's key file may renew `target`'s
+/// agreement (and enable the account) without an admin: only when no
+/// account in `admins` can run the centre any more (every admin's agreement
+/// ran out, or every admin is disabled), and only for an admin account.
+/// The way back in after a lapse, never a way around an admin.
+pub fn may_recover_admin(target: &Staff, admins: &[Staff], now: DateTime<Utc>) -> Decision {
+    if target.role != Role::Admin {
+        return Decision::Deny(RECOVER_ADMINS_ONLY);
+    }
+    if admins
+        .iter()
+        .any(|admin| may_administer(admin, now).is_allowed())
+    {
+        return Decision::Deny(AN_ADMIN_CAN_ACT);
+    }
+    Decision::Allow
+}
+
 /// Whether `admin` may disable `target`'s account (off-boarding): what
 /// [`may_administer`] asks, and not their own account, so that a centre
 /// is never left without the admin who could enable it again.
@@ -283,6 +301,16 @@ pub mod reasons {
         "quyền truy cập đã kết thúc một ngày sau khi bàn giao",
         "access ended one day after delivery",
     );
+    /// "only an admin account can be recovered with the key file"
+    pub const RECOVER_ADMINS_ONLY: Reason = Reason::new(
+        "chỉ khôi phục được tài khoản quản trị viên bằng tệp khoá",
+        "only an admin account can be recovered with the key file",
+    );
+    /// "an admin with an agreement in force can still do this: ask them"
+    pub const AN_ADMIN_CAN_ACT: Reason = Reason::new(
+        "vẫn còn quản trị viên có thoả thuận bảo mật còn hiệu lực: hãy nhờ họ làm việc này",
+        "an admin with an agreement in force can still do this: ask them",
+    );
     /// "only an admin looks up and corrects customers' data"
     pub const CUSTOMER_DATA_ADMIN_ONLY: Reason = Reason::new(
         "chỉ quản trị viên mới được tra cứu và sửa dữ liệu khách hàng",
@@ -351,6 +379,8 @@ pub mod reasons {
         ANOTHER_COUNSELLOR,
         NOT_RELEASED,
         ACCESS_ENDED,
+        RECOVER_ADMINS_ONLY,
+        AN_ADMIN_CAN_ACT,
         CUSTOMER_DATA_ADMIN_ONLY,
         ADMIN_ONLY,
         TIME_PASSED,
@@ -538,6 +568,32 @@ mod tests {
             may_keep_customer_data(&off, at(1, 9)),
             deny("the account is disabled")
         );
+    }
+
+    #[test]
+    fn the_key_file_recovers_an_admin_only_when_no_admin_can_act() {
+        let admin = staff(Role::Admin);
+        let now = at(1, 9);
+        assert_eq!(
+            may_recover_admin(&admin, std::slice::from_ref(&admin), now),
+            deny("an admin with an agreement in force can still do this: ask them")
+        );
+        let mut lapsed = staff(Role::Admin);
+        lapsed.agreement.as_mut().unwrap().expires_on =
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let mut off = staff(Role::Admin);
+        off.disabled = true;
+        let stuck = [lapsed.clone(), off.clone()];
+        assert_eq!(may_recover_admin(&lapsed, &stuck, now), Decision::Allow);
+        assert_eq!(may_recover_admin(&off, &stuck, now), Decision::Allow);
+        assert_eq!(
+            may_recover_admin(&staff(Role::Counsellor), &stuck, now),
+            deny("only an admin account can be recovered with the key file")
+        );
+        // One admin still in force is enough to refuse.
+        let mut with_one = stuck.to_vec();
+        with_one.push(admin);
+        assert!(!may_recover_admin(&lapsed, &with_one, now).is_allowed());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use vantay_ledger::Hash;
 
 use crate::cases::HistoryEntry;
 use crate::centre::new_password;
+use crate::journal::WriteTx;
 use crate::reports::staff_of;
 use crate::rows::digest;
 use crate::{now_text, Actor, Centre, Store, StoreError};
@@ -230,25 +231,50 @@ impl Centre {
             let object = staff_name(staff.id);
             return Err(self.refusal_on(&actor, "staff.renew", object, reason).await);
         }
-        let agreement = Agreement::new(
-            renewal.version,
-            renewal.signed_on,
-            renewal.expires_on,
-            now.date_naive(),
-        )?;
-        sqlx::query(
-            "UPDATE staff SET agreement_version = $1, agreement_signed_on = $2, \
-             agreement_expires_on = $3 WHERE id = $4",
-        )
-        .bind(&agreement.document_version)
-        .bind(agreement.signed_on.to_string())
-        .bind(agreement.expires_on.to_string())
-        .bind(staff.id.to_string())
-        .execute(&mut *tx.tx)
-        .await?;
-        staff.agreement = Some(agreement);
+        write_agreement(&mut tx, &mut staff, renewal, now).await?;
         let (name, row_digest) = staff_entry(&staff, &hash);
         tx.record("staff.renew", name.clone(), vec![(name, row_digest)]);
+        self.commit(tx).await?;
+        Ok(staff)
+    }
+
+    /// The way back in when no admin can run the centre any more (every
+    /// admin's agreement ran out, or every admin account is disabled): the
+    /// holder of the key file renews the admin `username`'s agreement and
+    /// enables the account. Refused while any admin could do it
+    /// ([`policy::may_recover_admin`]). Recorded as `staff.recover` by the
+    /// operator; a refusal as `staff.recover.refused`.
+    pub async fn recover_admin(
+        &self,
+        username: &str,
+        renewal: &NewAgreement<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, StoreError> {
+        let actor = Actor::cli();
+        let mut tx = self.begin(&actor).await?;
+        let (mut staff, hash) = load_staff(&mut tx.tx, "username", username).await?;
+        let admins = sqlx::query("SELECT * FROM staff WHERE role = $1")
+            .bind(Role::Admin.as_str())
+            .fetch_all(&mut *tx.tx)
+            .await?
+            .iter()
+            .map(staff_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Decision::Deny(reason) = policy::may_recover_admin(&staff, &admins, now) {
+            drop(tx);
+            let object = staff_name(staff.id);
+            return Err(self
+                .refusal_on(&actor, "staff.recover", object, reason)
+                .await);
+        }
+        write_agreement(&mut tx, &mut staff, renewal, now).await?;
+        sqlx::query("UPDATE staff SET disabled = 0 WHERE id = $1")
+            .bind(staff.id.to_string())
+            .execute(&mut *tx.tx)
+            .await?;
+        staff.disabled = false;
+        let (name, row_digest) = staff_entry(&staff, &hash);
+        tx.record("staff.recover", name.clone(), vec![(name, row_digest)]);
         self.commit(tx).await?;
         Ok(staff)
     }
@@ -328,6 +354,33 @@ impl Centre {
         self.commit(tx).await?;
         Ok(staff)
     }
+}
+
+/// Checks `renewal` (as of `now`) and writes it onto `staff`'s row and copy.
+async fn write_agreement(
+    tx: &mut WriteTx<'_>,
+    staff: &mut Staff,
+    renewal: &NewAgreement<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let agreement = Agreement::new(
+        renewal.version,
+        renewal.signed_on,
+        renewal.expires_on,
+        now.date_naive(),
+    )?;
+    sqlx::query(
+        "UPDATE staff SET agreement_version = $1, agreement_signed_on = $2, \
+         agreement_expires_on = $3 WHERE id = $4",
+    )
+    .bind(&agreement.document_version)
+    .bind(agreement.signed_on.to_string())
+    .bind(agreement.expires_on.to_string())
+    .bind(staff.id.to_string())
+    .execute(&mut *tx.tx)
+    .await?;
+    staff.agreement = Some(agreement);
+    Ok(())
 }
 
 #[cfg(test)]

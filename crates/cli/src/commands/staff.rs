@@ -1,6 +1,7 @@
-//! `vantay staff add|renew|disable|enable|list`: the centre's staff
+//! `vantay staff add|renew|disable|enable|recover|list`: the centre's staff
 //! accounts, each with its signed confidentiality agreement, renewed when it
-//! runs out and disabled when its holder leaves.
+//! runs out and disabled when its holder leaves; `recover` is the way back
+//! in when no admin can act any more.
 
 use std::process::ExitCode;
 
@@ -35,6 +36,15 @@ pub enum StaffCommand {
         /// The admin recording it.
         #[arg(long = "as", default_value = "admin")]
         as_user: String,
+    },
+    /// When no admin can act any more (every admin's agreement ran out, or
+    /// every admin is disabled): renew an admin's agreement and enable the
+    /// account with the key file alone. Refused while any admin could do it.
+    Recover {
+        /// The admin account's login name.
+        username: String,
+        #[command(flatten)]
+        agreement: AgreementArgs,
     },
     /// Disable an account (its holder left): it is refused everything from now on.
     Disable {
@@ -139,6 +149,23 @@ pub async fn run(location: &Location, command: StaffCommand) -> anyhow::Result<E
             let now = Utc::now();
             let staff = centre.enable_staff(&admin, &username, now).await?;
             println!("{}", listed(&staff, now.date_naive())?);
+        }
+        StaffCommand::Recover {
+            username,
+            agreement,
+        } => {
+            let centre = location.centre().await?;
+            let renewal = NewAgreement {
+                version: &agreement.agreement_version,
+                signed_on: agreement.agreement_signed,
+                expires_on: agreement.expires(),
+            };
+            let now = Utc::now();
+            let staff = centre.recover_admin(&username, &renewal, now).await?;
+            println!("{}", listed(&staff, now.date_naive())?);
+            eprintln!(
+                "Đã khôi phục quyền quản trị cho {username}; sự việc được ghi vào sổ cái / Admin {username} recovered; the ledger records it."
+            );
         }
         StaffCommand::List => {
             let store = location.store().await?;

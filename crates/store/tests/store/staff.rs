@@ -12,6 +12,7 @@ use super::helpers::{Engine, TestCentre};
 on_both_engines!(
     an_admin_renews_an_agreement_and_others_are_refused,
     a_disabled_account_is_refused_everywhere_until_enabled,
+    the_key_file_lets_an_admin_back_in_only_when_no_admin_can_act,
 );
 
 const ADMIN_ONLY: &str = "only an admin reviews cases, books appointments and manages staff";
@@ -268,5 +269,81 @@ async fn a_disabled_account_is_refused_everywhere_until_enabled(t: &TestCentre) 
     assert_eq!(count("report.open.refused"), 2, "{case_history:?}");
     assert_eq!(count("report.deliver.refused"), 1, "{case_history:?}");
     assert_eq!(count("appointment.book.refused"), 1, "{case_history:?}");
+    assert_eq!(t.problems().await, Vec::<String>::new());
+}
+
+async fn the_key_file_lets_an_admin_back_in_only_when_no_admin_can_act(t: &TestCentre) {
+    let admin = admin(t).await;
+    let ngan = counsellor(t, "tuvan.ngan").await;
+    let now = t0();
+    let agreement = |signed_on| NewAgreement {
+        version: "NDA-2027-01",
+        signed_on,
+        expires_on: signed_on + days(365),
+    };
+    // While the admin's agreement is in force, the key file is no way around them.
+    refused(
+        t.centre
+            .recover_admin("admin", &agreement(now.date_naive()), now)
+            .await,
+        "an admin with an agreement in force can still do this: ask them",
+    );
+
+    // Four hundred days on, the only admin's agreement has run out: nobody
+    // can renew it through the admin's door any more.
+    let later = now + days(400);
+    let today = later.date_naive();
+    refused(
+        t.centre
+            .renew_agreement(&admin, "admin", &agreement(today), later)
+            .await,
+        "no valid confidentiality agreement on record",
+    );
+    refused(
+        t.centre
+            .recover_admin("tuvan.ngan", &agreement(today), later)
+            .await,
+        "only an admin account can be recovered with the key file",
+    );
+    let err = t
+        .centre
+        .recover_admin("admin", &agreement(today + days(1)), later)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is in the future"), "{err}");
+
+    let recovered = t
+        .centre
+        .recover_admin("admin", &agreement(today), later)
+        .await
+        .unwrap();
+    assert_eq!(recovered.status(today), StaffStatus::Active);
+    assert_eq!(fresh(t, "admin").await, recovered);
+    // The admin runs the centre again, and the ledger says how.
+    let renewed = t
+        .centre
+        .renew_agreement(&recovered, "tuvan.ngan", &agreement(today), later)
+        .await
+        .unwrap();
+    assert_eq!(renewed.status(today), StaffStatus::Active);
+    let events: Vec<String> = history(t, &admin)
+        .await
+        .into_iter()
+        .map(|(action, actor)| format!("{action} by {}", actor.split(':').next().unwrap()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "staff.create by cli",
+            "staff.recover.refused by cli",
+            "staff.renew.refused by staff",
+            "staff.recover by cli",
+        ]
+    );
+    assert_eq!(
+        history(t, &ngan).await.len(),
+        3,
+        "created, refused, renewed"
+    );
     assert_eq!(t.problems().await, Vec::<String>::new());
 }

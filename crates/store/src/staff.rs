@@ -160,8 +160,17 @@ impl Centre {
         new: &NewStaff<'_>,
         now: DateTime<Utc>,
     ) -> Result<(Staff, String), StoreError> {
-        if let Decision::Deny(reason) = policy::may_administer(admin, now) {
-            return Err(StoreError::Refused(reason));
+        let actor = Actor::staff(admin.id);
+        let mut tx = self.begin(&actor).await?;
+        // Read again inside the transaction, as the other staff changes do:
+        // an admin disabled a moment ago is refused even with a stale copy.
+        let (admin, _) = load_staff(&mut tx.tx, "id", &admin.id.to_string()).await?;
+        if let Decision::Deny(reason) = policy::may_administer(&admin, now) {
+            drop(tx);
+            // The account asked for does not exist: the attempt goes on the
+            // account that made it.
+            let object = staff_name(admin.id);
+            return Err(self.refusal_on(&actor, "staff.add", object, reason).await);
         }
         check_username(new.username)?;
         if new.role == Role::Analyst {
@@ -181,7 +190,6 @@ impl Centre {
             agreement: Some(agreement),
             disabled: false,
         };
-        let mut tx = self.begin(&Actor::staff(admin.id)).await?;
         let taken = sqlx::query("SELECT id FROM staff WHERE username = $1")
             .bind(new.username)
             .fetch_optional(&mut *tx.tx)

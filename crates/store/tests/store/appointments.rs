@@ -539,6 +539,23 @@ async fn staff_accounts_need_a_signed_agreement(t: &TestCentre) {
             .await,
         "only an admin reviews cases, books appointments and manages staff",
     );
+    // There is no account "minh" to record the attempt on: it is on Lan's.
+    let lans: Vec<String> = t
+        .centre
+        .store()
+        .staff_history(lan.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| format!("{} by {}", h.action, h.actor))
+        .collect();
+    assert_eq!(
+        lans,
+        [
+            format!("staff.create by staff:{}", admin.id),
+            format!("staff.add.refused by staff:{}", lan.id),
+        ]
+    );
     let names: Vec<(String, Role)> = t
         .centre
         .store()

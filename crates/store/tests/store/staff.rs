@@ -4,7 +4,7 @@
 //! account is refused wherever the policy asks for a valid agreement.
 
 use vantay_domain::{Role, Staff, StaffStatus};
-use vantay_store::{NewAgreement, StoreError};
+use vantay_store::{NewAgreement, NewStaff, StoreError};
 
 use super::appointments::{actions, admin, counsellor, days, refused, reviewed, staff, t0, PDF};
 use super::helpers::{Engine, TestCentre};
@@ -215,6 +215,14 @@ async fn a_disabled_account_is_refused_everywhere_until_enabled(t: &TestCentre) 
             .await,
         DISABLED,
     );
+    let newcomer = NewStaff {
+        username: "tuvan.moi",
+        role: Role::Counsellor,
+        agreement_version: "NDA-2026-01",
+        agreement_signed_on: today,
+        agreement_expires_on: today + days(365),
+    };
+    refused(t.centre.add_staff(&deputy, &newcomer, now).await, DISABLED);
 
     let statuses: Vec<(String, StaffStatus)> = t
         .centre

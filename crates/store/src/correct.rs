@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use vantay_domain::policy::{self, Decision};
-use vantay_domain::{normalize_phone, CaseId, CaseState, CustomerId, CustomerInput, Staff};
+use vantay_domain::{
+    age_band, normalize_phone, CaseId, CaseState, CustomerId, CustomerInput, Staff,
+};
 use vantay_vault::{lookup_token, normalize_name, DataKey, Domain};
 
 use crate::cases::CaseSummary;
@@ -48,6 +50,9 @@ pub struct CorrectionReceipt {
     /// Cases whose stored report prints a field that changed and has not
     /// been handed over yet: render them again.
     pub reports_to_render: Vec<CaseId>,
+    /// Cases whose work package went to the analysis centre with the sex or
+    /// age band this correction changed: the analysis centre should be told.
+    pub sent_with_old_data: Vec<CaseId>,
 }
 
 /// How to find a customer.
@@ -187,8 +192,16 @@ impl Centre {
                 customer,
                 corrected,
                 reports_to_render: Vec::new(),
+                sent_with_old_data: Vec::new(),
             });
         }
+        let today = now.date_naive();
+        let band_changed = stored
+            .get("date_of_birth")
+            .and_then(|(_, v)| v.parse().ok())
+            .is_none_or(|old| age_band(old, today) != age_band(valid.date_of_birth, today));
+        let package_changed =
+            corrected.contains(&"sex") || (corrected.contains(&"date_of_birth") && band_changed);
         if corrected
             .iter()
             .any(|f| matches!(*f, "phone" | "full_name"))
@@ -201,15 +214,30 @@ impl Centre {
         tx.record("customer.correct", format!("customer/{customer}"), digests);
         self.commit(tx).await?;
 
-        let reports_to_render = if corrected.iter().any(|f| REPORTED_FIELDS.contains(f)) {
-            self.reports_not_handed_over(customer).await?
-        } else {
-            Vec::new()
-        };
+        let report_changed = corrected.iter().any(|f| REPORTED_FIELDS.contains(f));
+        let mut reports_to_render = Vec::new();
+        let mut sent_with_old_data = Vec::new();
+        for case in self.store.customer_cases(customer).await? {
+            let handed_over = case.state >= CaseState::Delivered;
+            if report_changed
+                && case.state >= CaseState::Analysed
+                && !handed_over
+                && !self.store.reports(case.case).await?.is_empty()
+            {
+                reports_to_render.push(case.case);
+            }
+            if package_changed
+                && case.state >= CaseState::Dispatched
+                && case.state != CaseState::Erased
+            {
+                sent_with_old_data.push(case.case);
+            }
+        }
         Ok(CorrectionReceipt {
             customer,
             corrected,
             reports_to_render,
+            sent_with_old_data,
         })
     }
 
@@ -254,22 +282,6 @@ impl Centre {
         };
         let (phone, full_name) = (text("phone")?, text("full_name")?);
         self.write_tokens(tx, row, &phone, &full_name).await
-    }
-
-    /// The customer's cases whose newest stored report has not been handed
-    /// over yet.
-    async fn reports_not_handed_over(
-        &self,
-        customer: CustomerId,
-    ) -> Result<Vec<CaseId>, StoreError> {
-        let mut cases = Vec::new();
-        for case in self.store.customer_cases(customer).await? {
-            let open = case.state >= CaseState::Analysed && case.state < CaseState::Delivered;
-            if open && !self.store.reports(case.case).await?.is_empty() {
-                cases.push(case.case);
-            }
-        }
-        Ok(cases)
     }
 }
 

@@ -100,6 +100,12 @@ pub async fn customer(location: &Location, command: CustomerCommand) -> anyhow::
             if receipt.corrected.is_empty() {
                 eprintln!("Không có gì thay đổi / Nothing changed: the data already reads so");
             }
+            for case in &receipt.sent_with_old_data {
+                eprintln!(
+                    "Lưu ý / Note: gói của ca {case} đã gửi trung tâm phân tích với giới tính hoặc nhóm tuổi cũ — hãy báo cho họ / \
+                     case {case}'s package went to the analysis centre with the old sex or age band: tell them."
+                );
+            }
             for case in &receipt.reports_to_render {
                 report::render_again(&centre, &admin, *case, Again::PrintTheCorrection).await?;
             }

@@ -273,6 +273,10 @@ async fn a_correction_names_the_reports_to_render_again(t: &TestCentre) {
         done.reports_to_render.is_empty(),
         "the report prints no phone"
     );
+    assert!(
+        done.sent_with_old_data.is_empty(),
+        "the package holds no phone"
+    );
     let renamed = CustomerCorrection {
         full_name: Some("Nguyễn Thị Tênmới".into()),
         sex: Some("f".into()),
@@ -286,6 +290,36 @@ async fn a_correction_names_the_reports_to_render_again(t: &TestCentre) {
     // `f` is stored `F`, as it was: only the name changed.
     assert_eq!(done.corrected, vec!["full_name"]);
     assert_eq!(done.reports_to_render, vec![receipt.case]);
+    assert!(
+        done.sent_with_old_data.is_empty(),
+        "the package holds no name"
+    );
+
+    // The package told the analysis centre an age band, not the birth date:
+    // a day's correction leaves the band, years can move it. The dates are
+    // set from today, so that every age stays mid-band whatever the day.
+    let aged = |years: u32, days_more: u64| {
+        let born = t0()
+            .date_naive()
+            .checked_sub_months(chrono::Months::new(12 * years));
+        CustomerCorrection {
+            date_of_birth: Some((born.unwrap() - chrono::Days::new(days_more)).to_string()),
+            ..CustomerCorrection::default()
+        }
+    };
+    let mut sent = Vec::new();
+    for (years, days_more) in [(9, 10), (9, 11), (13, 10)] {
+        let done = t
+            .centre
+            .correct_customer(&admin, receipt.customer, &aged(years, days_more), t0())
+            .await
+            .unwrap();
+        assert_eq!(done.corrected, vec!["date_of_birth"]);
+        sent.push(done.sent_with_old_data == vec![receipt.case]);
+    }
+    // From the test data's fixed birth date to 9 years old depends on
+    // today's date (not asserted); 9 → 9 stays in 7–11; 9 → 13 moves to 12–15.
+    assert_eq!(&sent[1..], [false, true], "{sent:?}");
     let material = t
         .centre
         .report_material(&Actor::staff(admin.id), receipt.case)

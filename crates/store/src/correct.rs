@@ -13,14 +13,15 @@ use serde::Serialize;
 use sqlx::Row;
 use vantay_domain::policy::{self, Decision};
 use vantay_domain::{
-    age_band, normalize_phone, CaseId, CaseState, CustomerId, CustomerInput, Staff,
+    age_band, normalize_phone, CaptureError, CaseId, CaseState, CustomerId, CustomerInput, Staff,
 };
+use vantay_ledger::Hash;
 use vantay_vault::{lookup_token, normalize_name, DataKey, Domain};
 
 use crate::cases::CaseSummary;
 use crate::intake::{insert_field, load_customer_row, seal_field_row, PERSONAL_FIELDS};
 use crate::journal::WriteTx;
-use crate::rows::CustomerRow;
+use crate::rows::{field_row_name, CustomerRow, REMOVED};
 use crate::staff::staff_name;
 use crate::{now_text, Actor, Centre, StoreError};
 
@@ -37,6 +38,9 @@ pub struct CustomerCorrection {
     pub phone: Option<String>,
     /// Parent or guardian.
     pub guardian_name: Option<String>,
+    /// Remove the guardian's name, every version of it (a customer who has
+    /// come of age: the centre keeps only what it needs).
+    pub remove_guardian_name: bool,
 }
 
 /// What a correction did.
@@ -159,8 +163,19 @@ impl Centre {
             date_of_birth: pick(&changes.date_of_birth, current("date_of_birth")),
             sex: pick(&changes.sex, current("sex")),
             phone: pick(&changes.phone, current("phone")),
-            guardian_name: changes.guardian_name.clone().or(current("guardian_name")),
+            guardian_name: match changes.remove_guardian_name {
+                true => None,
+                false => changes.guardian_name.clone().or(current("guardian_name")),
+            },
         };
+        if changes.remove_guardian_name && changes.guardian_name.is_some() {
+            return Err(StoreError::InvalidCorrection(CaptureError {
+                problems: vec![(
+                    "customer.guardian_name".into(),
+                    "is both given and removed".into(),
+                )],
+            }));
+        }
         let valid = input
             .validate(now.date_naive())
             .map_err(StoreError::InvalidCorrection)?;
@@ -186,6 +201,10 @@ impl Centre {
             insert_field(&mut tx, &row).await?;
             digests.push((row.name(), row.digest()));
             corrected.push(*field);
+        }
+        if changes.remove_guardian_name && stored.contains_key("guardian_name") {
+            digests.extend(remove_field(&mut tx, customer, "guardian_name").await?);
+            corrected.push("guardian_name");
         }
         if corrected.is_empty() {
             return Ok(CorrectionReceipt {
@@ -300,4 +319,29 @@ async fn customer_row(
         .await?
         .ok_or_else(|| StoreError::NoCustomer(customer.to_string()))?;
     load_customer_row(&row)
+}
+
+/// Deletes every version of `customer`'s `field`; returns the ledger
+/// entries that say each row is gone.
+async fn remove_field(
+    tx: &mut WriteTx<'_>,
+    customer: CustomerId,
+    field: &str,
+) -> Result<Vec<(String, Hash)>, StoreError> {
+    let versions: Vec<i64> = sqlx::query_scalar(
+        "SELECT version FROM customer_fields WHERE customer_id = $1 AND field = $2",
+    )
+    .bind(customer.to_string())
+    .bind(field)
+    .fetch_all(&mut *tx.tx)
+    .await?;
+    sqlx::query("DELETE FROM customer_fields WHERE customer_id = $1 AND field = $2")
+        .bind(customer.to_string())
+        .bind(field)
+        .execute(&mut *tx.tx)
+        .await?;
+    Ok(versions
+        .into_iter()
+        .map(|v| (field_row_name(&customer.to_string(), field, v), REMOVED))
+        .collect())
 }

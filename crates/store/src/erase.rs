@@ -18,7 +18,7 @@ use vantay_domain::{CaseId, CaseState, CustomerId};
 use crate::blobs::BlobName;
 use crate::cases::{case_row, print_row, set_state};
 use crate::intake::load_customer_row;
-use crate::rows::{blob_entry, CustomerRow, REMOVED};
+use crate::rows::{blob_entry, field_row_name, CustomerRow, REMOVED};
 use crate::{now_text, Actor, Centre, StoreError};
 
 /// A signed statement that a customer's data was destroyed.
@@ -204,10 +204,7 @@ async fn remove_rows(
 fn field_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {
     let (customer, field): (String, String) = (row.try_get("customer_id")?, row.try_get("field")?);
     let version: i64 = row.try_get("version")?;
-    Ok((
-        format!("customer_fields/{customer}/{field}/v{version}"),
-        None,
-    ))
+    Ok((field_row_name(&customer, &field, version), None))
 }
 
 fn consent_name(row: &AnyRow) -> Result<(String, Option<BlobName>), StoreError> {

@@ -71,12 +71,14 @@ pub(crate) struct FieldRow {
     pub written_at: String,
 }
 
+/// The ledger name of one version of a customer's field.
+pub(crate) fn field_row_name(customer: &str, field: &str, version: i64) -> String {
+    format!("customer_fields/{customer}/{field}/v{version}")
+}
+
 impl FieldRow {
     pub fn name(&self) -> String {
-        format!(
-            "customer_fields/{}/{}/v{}",
-            self.customer_id, self.field, self.version
-        )
+        field_row_name(&self.customer_id, &self.field, self.version)
     }
 
     pub fn digest(&self) -> Hash {

@@ -60,6 +60,10 @@ pub struct CorrectArgs {
     /// Parent or guardian (required under 16).
     #[arg(long)]
     pub guardian_name: Option<String>,
+    /// Remove the guardian's name, every version of it (only once the
+    /// customer is 16 or over: the centre keeps only what it needs).
+    #[arg(long, conflicts_with = "guardian_name")]
+    pub remove_guardian_name: bool,
     /// The admin correcting (an admin account with a valid agreement).
     #[arg(long = "as", default_value = "admin")]
     pub as_user: String,
@@ -92,6 +96,7 @@ pub async fn customer(location: &Location, command: CustomerCommand) -> anyhow::
                 sex: args.sex,
                 phone: args.phone,
                 guardian_name: args.guardian_name,
+                remove_guardian_name: args.remove_guardian_name,
             };
             let receipt = centre
                 .correct_customer(&admin, args.customer, &changes, Utc::now())

@@ -10,6 +10,7 @@ use super::appointments::{admin, counsellor, days, refused, staff, t0, PDF};
 use super::helpers::{Engine, Person, TestCentre};
 
 on_both_engines!(
+    a_customer_of_age_has_their_guardian_removed,
     an_admin_finds_a_customer_by_phone_or_name,
     a_correction_is_versioned_recorded_and_searchable,
     a_correction_that_breaks_a_rule_changes_nothing,
@@ -218,6 +219,34 @@ async fn a_correction_that_breaks_a_rule_changes_nothing(t: &TestCentre) {
         "{err}"
     );
 
+    let removed = CustomerCorrection {
+        remove_guardian_name: true,
+        ..CustomerCorrection::default()
+    };
+    let err = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &removed, t0())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("required for a customer under 16"),
+        "{err}"
+    );
+    let both = CustomerCorrection {
+        guardian_name: Some("Trần Văn Khác".into()),
+        remove_guardian_name: true,
+        ..CustomerCorrection::default()
+    };
+    let err = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &both, t0())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("is both given and removed"),
+        "{err}"
+    );
+
     let c = counsellor(t, "tuvan.sua").await;
     let good = CustomerCorrection {
         phone: Some("0912 000 111".into()),
@@ -367,4 +396,62 @@ async fn phone_token(t: &TestCentre, customer: vantay_domain::CustomerId) -> Vec
         .fetch_one(&t.raw().await)
         .await
         .unwrap()
+}
+
+async fn a_customer_of_age_has_their_guardian_removed(t: &TestCentre) {
+    let admin = admin(t).await;
+    let receipt = t.intake(&Person::marked(27)).await;
+    // The guardian's name gets a second version; later the birth date turns
+    // out wrong too: the customer is an adult.
+    let renamed = CustomerCorrection {
+        guardian_name: Some("Trần Văn Giámhộmới".into()),
+        ..CustomerCorrection::default()
+    };
+    t.centre
+        .correct_customer(&admin, receipt.customer, &renamed, t0())
+        .await
+        .unwrap();
+    let adult = CustomerCorrection {
+        date_of_birth: Some("1990-05-01".into()),
+        remove_guardian_name: true,
+        ..CustomerCorrection::default()
+    };
+    let done = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &adult, t0())
+        .await
+        .unwrap();
+    assert_eq!(done.corrected, vec!["date_of_birth", "guardian_name"]);
+    let export = t
+        .centre
+        .export(&Actor::cli(), receipt.customer)
+        .await
+        .unwrap();
+    assert!(
+        !export.fields.contains_key("guardian_name"),
+        "{:?}",
+        export.fields
+    );
+    assert_eq!(export.fields["date_of_birth"], "1990-05-01");
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM customer_fields WHERE customer_id = $1 AND field = 'guardian_name'",
+    )
+    .bind(receipt.customer.to_string())
+    .fetch_one(&t.raw().await)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "every version is gone");
+    // The ledger says each row is gone, so verify stays clean.
+    assert_eq!(t.problems().await, Vec::<String>::new());
+    // Removing what is not there changes nothing.
+    let again = CustomerCorrection {
+        remove_guardian_name: true,
+        ..CustomerCorrection::default()
+    };
+    let done = t
+        .centre
+        .correct_customer(&admin, receipt.customer, &again, t0())
+        .await
+        .unwrap();
+    assert!(done.corrected.is_empty());
 }

@@ -63,7 +63,7 @@ pub(super) async fn counsellor(t: &TestCentre, username: &str) -> Staff {
 
 /// A case taken in, analysed (the exchange is tested elsewhere) and with a
 /// rendered report.
-async fn analysed_with_report(t: &TestCentre, n: usize) -> IntakeReceipt {
+pub(super) async fn analysed_with_report(t: &TestCentre, n: usize) -> IntakeReceipt {
     let receipt = t.intake(&Person::marked(n)).await;
     t.make_analysed(receipt.case).await;
     let admin = admin(t).await;

@@ -6,7 +6,7 @@
 use vantay_domain::{CaseState, Role};
 use vantay_store::{Actor, Centre, CustomerCorrection, Lookup, StoreError};
 
-use super::appointments::{admin, counsellor, days, refused, staff, t0, PDF};
+use super::appointments::{admin, analysed_with_report, counsellor, days, refused, staff, t0};
 use super::helpers::{Engine, Person, TestCentre};
 
 on_both_engines!(
@@ -111,14 +111,10 @@ async fn a_correction_is_versioned_recorded_and_searchable(t: &TestCentre) {
     assert_eq!(done.corrected, vec!["full_name", "phone"]);
     assert!(done.reports_to_render.is_empty());
 
-    let export = t
-        .centre
-        .export(&Actor::cli(), receipt.customer)
-        .await
-        .unwrap();
-    assert_eq!(export.fields["full_name"], "Nguyễn Thị Sửatên");
-    assert_eq!(export.fields["phone"], "+84987654321");
-    assert_eq!(export.fields["guardian_name"], lan.guardian);
+    let fields = fields_of(t, receipt.customer).await;
+    assert_eq!(fields["full_name"], "Nguyễn Thị Sửatên");
+    assert_eq!(fields["phone"], "+84987654321");
+    assert_eq!(fields["guardian_name"], lan.guardian);
 
     // The tokens follow: the old phone and name find no one any more.
     for (lookup, expected) in [
@@ -265,30 +261,15 @@ async fn a_correction_that_breaks_a_rule_changes_nothing(t: &TestCentre) {
         .await
         .is_err());
 
-    let export = t
-        .centre
-        .export(&Actor::cli(), receipt.customer)
-        .await
-        .unwrap();
-    assert_eq!(export.fields["phone"], lan.phone);
-    assert_eq!(export.fields["date_of_birth"], lan.born);
+    let fields = fields_of(t, receipt.customer).await;
+    assert_eq!(fields["phone"], lan.phone);
+    assert_eq!(fields["date_of_birth"], lan.born);
     assert_eq!(t.problems().await, Vec::<String>::new());
 }
 
 async fn a_correction_names_the_reports_to_render_again(t: &TestCentre) {
     let admin = admin(t).await;
-    let receipt = t.intake(&Person::marked(25)).await;
-    t.make_analysed(receipt.case).await;
-    t.centre
-        .save_report(
-            &Actor::staff(admin.id),
-            receipt.case,
-            PDF,
-            "example-2026-01",
-            "ab12",
-        )
-        .await
-        .unwrap();
+    let receipt = analysed_with_report(t, 25).await;
     let phone_only = CustomerCorrection {
         phone: Some("0912 000 222".into()),
         ..CustomerCorrection::default()
@@ -422,17 +403,9 @@ async fn a_customer_of_age_has_their_guardian_removed(t: &TestCentre) {
         .await
         .unwrap();
     assert_eq!(done.corrected, vec!["date_of_birth", "guardian_name"]);
-    let export = t
-        .centre
-        .export(&Actor::cli(), receipt.customer)
-        .await
-        .unwrap();
-    assert!(
-        !export.fields.contains_key("guardian_name"),
-        "{:?}",
-        export.fields
-    );
-    assert_eq!(export.fields["date_of_birth"], "1990-05-01");
+    let fields = fields_of(t, receipt.customer).await;
+    assert!(!fields.contains_key("guardian_name"), "{fields:?}");
+    assert_eq!(fields["date_of_birth"], "1990-05-01");
     let left: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM customer_fields WHERE customer_id = $1 AND field = 'guardian_name'",
     )
@@ -454,4 +427,16 @@ async fn a_customer_of_age_has_their_guardian_removed(t: &TestCentre) {
         .await
         .unwrap();
     assert!(done.corrected.is_empty());
+}
+
+/// The customer's personal fields as their copy of their data shows them.
+async fn fields_of(
+    t: &TestCentre,
+    customer: vantay_domain::CustomerId,
+) -> std::collections::BTreeMap<String, String> {
+    t.centre
+        .export(&Actor::cli(), customer)
+        .await
+        .unwrap()
+        .fields
 }

@@ -218,6 +218,23 @@ fn a_customer_is_found_and_corrected_from_the_command_line() {
     );
     let out = centre.vantay(&["customer", "find"]);
     assert_eq!(out.status.code(), Some(2), "--phone or --name is needed");
+    // The customer may ask who touched their data: the look-ups, the
+    // correction and the copy are each there, with who and when.
+    let history = centre.ok(&["customer", "history", &customer]);
+    let actions: Vec<String> = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["action"].to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "\"customer.find\"",
+            "\"customer.find\"",
+            "\"customer.correct\"",
+            "\"customer.export\""
+        ],
+        "{history}"
+    );
     centre.ok(&["verify"]);
 }
 

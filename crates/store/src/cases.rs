@@ -43,7 +43,7 @@ pub struct PrintSummary {
     pub ppi: Option<i64>,
 }
 
-/// One ledger event about the case.
+/// One ledger event about a case, a staff account or a customer.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct HistoryEntry {
     /// Position in the ledger.

@@ -23,6 +23,12 @@ pub enum CustomerCommand {
     /// gets a new version, checked by the rules of a capture; a report not
     /// yet handed over is rendered again.
     Correct(CorrectArgs),
+    /// Who found, read, corrected or erased the customer's data, and when
+    /// (the ledger's events on them); one JSON line each, oldest first.
+    History {
+        /// The customer.
+        customer: CustomerId,
+    },
 }
 
 /// Arguments of `vantay customer find`.
@@ -73,6 +79,11 @@ pub struct CorrectArgs {
 pub async fn customer(location: &Location, command: CustomerCommand) -> anyhow::Result<ExitCode> {
     let centre = location.centre().await?;
     match command {
+        CustomerCommand::History { customer } => {
+            for event in centre.store().customer_history(customer).await? {
+                println!("{}", serde_json::to_string(&event)?);
+            }
+        }
         CustomerCommand::Find(args) => {
             let admin = centre.store().staff_by_username(&args.as_user).await?;
             let lookup = match (&args.phone, &args.name) {

@@ -8,12 +8,15 @@
 //! capture, so a correction cannot make a child's record lose its guardian
 //! or turn a phone number into something no one can call.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::Row;
 use vantay_domain::policy::{self, Decision};
 use vantay_domain::{
     age_band, normalize_phone, CaptureError, CaseId, CaseState, CustomerId, CustomerInput, Staff,
+    ValidCustomer,
 };
 use vantay_ledger::Hash;
 use vantay_vault::{lookup_token, normalize_name, DataKey, Domain};
@@ -157,51 +160,11 @@ impl Centre {
         let mut tx = self.begin(&actor).await?;
         let key = self.data_key(&mut tx.tx, customer).await?;
         let stored = self.versioned_fields(&mut tx.tx, &key, customer).await?;
-        let current = |field: &str| stored.get(field).map(|(_, v)| v.clone());
-        let input = CustomerInput {
-            full_name: pick(&changes.full_name, current("full_name")),
-            date_of_birth: pick(&changes.date_of_birth, current("date_of_birth")),
-            sex: pick(&changes.sex, current("sex")),
-            phone: pick(&changes.phone, current("phone")),
-            guardian_name: match changes.remove_guardian_name {
-                true => None,
-                false => changes.guardian_name.clone().or(current("guardian_name")),
-            },
-        };
-        if changes.remove_guardian_name && changes.guardian_name.is_some() {
-            return Err(StoreError::InvalidCorrection(CaptureError {
-                problems: vec![(
-                    "customer.guardian_name".into(),
-                    "is both given and removed".into(),
-                )],
-            }));
-        }
-        let valid = input
+        let valid = merged(changes, &stored)?
             .validate(now.date_naive())
             .map_err(StoreError::InvalidCorrection)?;
-
-        let written_at = now_text();
-        let mut corrected = Vec::new();
-        let mut digests = Vec::new();
-        for (field, value) in PERSONAL_FIELDS.iter().zip(valid.field_values()) {
-            let Some(value) = value else { continue };
-            let old = stored.get(*field);
-            if old.is_some_and(|(_, v)| *v == value) {
-                continue;
-            }
-            let version = old.map_or(1, |(v, _)| v + 1);
-            let row = seal_field_row(
-                &key,
-                customer,
-                field,
-                version,
-                value.as_bytes(),
-                &written_at,
-            );
-            insert_field(&mut tx, &row).await?;
-            digests.push((row.name(), row.digest()));
-            corrected.push(*field);
-        }
+        let (mut corrected, mut digests) =
+            write_changed_fields(&mut tx, &key, customer, &stored, &valid).await?;
         if changes.remove_guardian_name && stored.contains_key("guardian_name") {
             digests.extend(remove_field(&mut tx, customer, "guardian_name").await?);
             corrected.push("guardian_name");
@@ -214,13 +177,6 @@ impl Centre {
                 sent_with_old_data: Vec::new(),
             });
         }
-        let today = now.date_naive();
-        let band_changed = stored
-            .get("date_of_birth")
-            .and_then(|(_, v)| v.parse().ok())
-            .is_none_or(|old| age_band(old, today) != age_band(valid.date_of_birth, today));
-        let package_changed =
-            corrected.contains(&"sex") || (corrected.contains(&"date_of_birth") && band_changed);
         if corrected
             .iter()
             .any(|f| matches!(*f, "phone" | "full_name"))
@@ -233,9 +189,30 @@ impl Centre {
         tx.record("customer.correct", format!("customer/{customer}"), digests);
         self.commit(tx).await?;
 
+        let package_changed = package_changed(&corrected, &stored, &valid, now.date_naive());
         let report_changed = corrected.iter().any(|f| REPORTED_FIELDS.contains(f));
-        let mut reports_to_render = Vec::new();
-        let mut sent_with_old_data = Vec::new();
+        let (reports_to_render, sent_with_old_data) = self
+            .affected_cases(customer, report_changed, package_changed)
+            .await?;
+        Ok(CorrectionReceipt {
+            customer,
+            corrected,
+            reports_to_render,
+            sent_with_old_data,
+        })
+    }
+
+    /// The customer's cases a correction leaves stale: those whose stored
+    /// report is not handed over yet (when a reported field changed), and
+    /// those whose package has gone to the analysis centre (when what it
+    /// told changed).
+    async fn affected_cases(
+        &self,
+        customer: CustomerId,
+        report_changed: bool,
+        package_changed: bool,
+    ) -> Result<(Vec<CaseId>, Vec<CaseId>), StoreError> {
+        let (mut reports, mut packages) = (Vec::new(), Vec::new());
         for case in self.store.customer_cases(customer).await? {
             let handed_over = case.state >= CaseState::Delivered;
             if report_changed
@@ -243,21 +220,16 @@ impl Centre {
                 && !handed_over
                 && !self.store.reports(case.case).await?.is_empty()
             {
-                reports_to_render.push(case.case);
+                reports.push(case.case);
             }
             if package_changed
                 && case.state >= CaseState::Dispatched
                 && case.state != CaseState::Erased
             {
-                sent_with_old_data.push(case.case);
+                packages.push(case.case);
             }
         }
-        Ok(CorrectionReceipt {
-            customer,
-            corrected,
-            reports_to_render,
-            sent_with_old_data,
-        })
+        Ok((reports, packages))
     }
 
     /// Sets the look-up tokens of `row` from `phone` (E.164) and
@@ -304,9 +276,73 @@ impl Centre {
     }
 }
 
-/// The typed value when one was given, else the stored one.
-fn pick(typed: &Option<String>, stored: Option<String>) -> String {
-    typed.clone().or(stored).unwrap_or_default()
+/// The newest stored version of each field: (version, text).
+type Stored = BTreeMap<String, (u32, String)>;
+
+/// The stored record with `changes` laid over it, as a capture would type it.
+fn merged(changes: &CustomerCorrection, stored: &Stored) -> Result<CustomerInput, StoreError> {
+    if changes.remove_guardian_name && changes.guardian_name.is_some() {
+        return Err(StoreError::InvalidCorrection(CaptureError {
+            problems: vec![(
+                "customer.guardian_name".into(),
+                "is both given and removed".into(),
+            )],
+        }));
+    }
+    let current = |field: &str| stored.get(field).map(|(_, v)| v.clone());
+    let pick =
+        |typed: &Option<String>, field: &str| typed.clone().or(current(field)).unwrap_or_default();
+    Ok(CustomerInput {
+        full_name: pick(&changes.full_name, "full_name"),
+        date_of_birth: pick(&changes.date_of_birth, "date_of_birth"),
+        sex: pick(&changes.sex, "sex"),
+        phone: pick(&changes.phone, "phone"),
+        guardian_name: match changes.remove_guardian_name {
+            true => None,
+            false => changes.guardian_name.clone().or(current("guardian_name")),
+        },
+    })
+}
+
+/// Seals a new version of every field of `valid` that differs from what is
+/// stored; returns the fields written and their ledger entries.
+async fn write_changed_fields(
+    tx: &mut WriteTx<'_>,
+    key: &DataKey,
+    customer: CustomerId,
+    stored: &Stored,
+    valid: &ValidCustomer,
+) -> Result<(Vec<&'static str>, Vec<(String, Hash)>), StoreError> {
+    let written_at = now_text();
+    let (mut corrected, mut digests) = (Vec::new(), Vec::new());
+    for (field, value) in PERSONAL_FIELDS.iter().zip(valid.field_values()) {
+        let Some(value) = value else { continue };
+        let old = stored.get(*field);
+        if old.is_some_and(|(_, v)| *v == value) {
+            continue;
+        }
+        let version = old.map_or(1, |(v, _)| v + 1);
+        let row = seal_field_row(key, customer, field, version, value.as_bytes(), &written_at);
+        insert_field(tx, &row).await?;
+        digests.push((row.name(), row.digest()));
+        corrected.push(*field);
+    }
+    Ok((corrected, digests))
+}
+
+/// Whether the correction changed what a work package tells the analysis
+/// centre: the sex, or the age band (on `today`).
+fn package_changed(
+    corrected: &[&str],
+    stored: &Stored,
+    valid: &ValidCustomer,
+    today: NaiveDate,
+) -> bool {
+    let band_changed = stored
+        .get("date_of_birth")
+        .and_then(|(_, v)| v.parse().ok())
+        .is_none_or(|old| age_band(old, today) != age_band(valid.date_of_birth, today));
+    corrected.contains(&"sex") || (corrected.contains(&"date_of_birth") && band_changed)
 }
 
 async fn customer_row(

@@ -88,6 +88,15 @@ impl AgreementArgs {
             .or_else(|| self.agreement_signed.checked_add_days(Days::new(365)))
             .unwrap_or(self.agreement_signed)
     }
+
+    /// The agreement as `staff renew` and `staff recover` record it.
+    fn renewal(&self) -> NewAgreement<'_> {
+        NewAgreement {
+            version: &self.agreement_version,
+            signed_on: self.agreement_signed,
+            expires_on: self.expires(),
+        }
+    }
 }
 
 /// Runs a staff command.
@@ -122,11 +131,7 @@ pub async fn run(location: &Location, command: StaffCommand) -> anyhow::Result<E
         } => {
             let centre = location.centre().await?;
             let admin = centre.store().staff_by_username(&as_user).await?;
-            let renewal = NewAgreement {
-                version: &agreement.agreement_version,
-                signed_on: agreement.agreement_signed,
-                expires_on: agreement.expires(),
-            };
+            let renewal = agreement.renewal();
             let now = Utc::now();
             let staff = centre
                 .renew_agreement(&admin, &username, &renewal, now)
@@ -155,11 +160,7 @@ pub async fn run(location: &Location, command: StaffCommand) -> anyhow::Result<E
             agreement,
         } => {
             let centre = location.centre().await?;
-            let renewal = NewAgreement {
-                version: &agreement.agreement_version,
-                signed_on: agreement.agreement_signed,
-                expires_on: agreement.expires(),
-            };
+            let renewal = agreement.renewal();
             let now = Utc::now();
             let staff = centre.recover_admin(&username, &renewal, now).await?;
             println!("{}", listed(&staff, now.date_naive())?);

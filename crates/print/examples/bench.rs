@@ -1,5 +1,6 @@
 //! Speed of the whole analysis, decode to JSON line: one thread per print,
-//! then the batch throughput on every core.
+//! with and without the field network in one run, the network alone, then
+//! the batch throughput on every core.
 //!
 //! ```text
 //! cargo run --release -p vantay-print --example bench -- [--data ../shared/data/sd14-dev] [--count 100] [--no-batch]
@@ -10,7 +11,7 @@ use std::time::Instant;
 
 use vantay_print::batch::{self, BatchOptions};
 use vantay_print::input::{self, Limits};
-use vantay_print::{record, Extractor};
+use vantay_print::{field_net, record, Extractor};
 
 fn main() {
     let mut data = PathBuf::from("../shared/data/sd14-dev");
@@ -33,7 +34,13 @@ fn main() {
         .collect();
     files.sort();
     let sample: Vec<PathBuf> = files.iter().take(count).cloned().collect();
-    single_thread(&sample);
+    single_thread(&sample, "with the field network", Extractor::new());
+    single_thread(
+        &sample,
+        "without it (features and machines only)",
+        Extractor::new().with_network(None),
+    );
+    network_share(&sample);
     if batch {
         all_cores(&files);
     }
@@ -51,12 +58,11 @@ fn cpu_seconds() -> Option<f64> {
 }
 
 /// Decode + analysis + JSON of each print on this thread, files read beforehand.
-fn single_thread(files: &[PathBuf]) {
+fn single_thread(files: &[PathBuf], label: &str, mut extractor: Extractor) {
     let bytes: Vec<Vec<u8>> = files
         .iter()
         .map(|f| std::fs::read(f).expect("read"))
         .collect();
-    let mut extractor = Extractor::new();
     let (mut decode_ms, mut total_ms) = (Vec::new(), Vec::new());
     let cpu_before = cpu_seconds();
     for (file, data) in files.iter().zip(&bytes) {
@@ -75,14 +81,44 @@ fn single_thread(files: &[PathBuf]) {
         total_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     println!(
-        "single thread, {} prints, wall clock: decode {} ; decode to JSON {}",
+        "{label}: single thread, {} prints, wall clock: decode {} ; decode to JSON {}",
         files.len(),
         summary(&mut decode_ms),
         summary(&mut total_ms)
     );
     if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {
         let per_print = (after - before) * 1000.0 / files.len() as f64;
-        println!("single thread, CPU time per print, decode to JSON: {per_print:.1} ms");
+        println!("{label}: single thread, CPU time per print, decode to JSON: {per_print:.1} ms");
+    }
+}
+
+/// The field network's part of the analysis: both its passes (the print
+/// and its mirror) on each print's field, timed alone on this thread.
+fn network_share(files: &[PathBuf]) {
+    let Some(net) = field_net::shipped() else {
+        return;
+    };
+    let mut extractor = Extractor::new();
+    let fields: Vec<_> = files
+        .iter()
+        .map(|f| {
+            let decoded = input::load(f, &Limits::default()).expect("decode");
+            let details = extractor.extract(&decoded.image, 500).details;
+            (details.orientation, details.mask)
+        })
+        .collect();
+    let mut scratch = field_net::NetScratch::default();
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    for (field, mask) in &fields {
+        std::hint::black_box(net.predict(field, mask, &mut scratch));
+    }
+    let wall = started.elapsed().as_secs_f64() * 1000.0 / files.len() as f64;
+    if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {
+        let cpu = (after - before) * 1000.0 / files.len() as f64;
+        println!(
+            "field network alone (print and mirror): CPU {cpu:.1} ms, wall {wall:.1} ms per print"
+        );
     }
 }
 

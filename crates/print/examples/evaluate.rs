@@ -28,6 +28,16 @@
 //! `--png-dir` enhanced by `benches/fft_enhance.py`, segmented as the
 //! originals were). Beside accuracy it
 //! prints how often the answer is right at each level of stated confidence.
+//!
+//! The field network ([`vantay_print::field_net`]) is trained outside, by
+//! `train/field_cnn.py`, on what `--dump-field PREFIX` writes: every
+//! print's ridge-direction field and its fold in each of the `--splits`
+//! splits. The trainer's out-of-fold answers, read back by `--network-oof
+//! FILE`, are then mixed with the machines' probabilities of the same folds
+//! (`--network-weight W`, the network's share; 1 = the network alone;
+//! `--sharpness X` the power that calibrates their confidence), so
+//! the shipped combination is measured on exactly the folds above. Without
+//! `--network-oof` the machines are measured alone, as before.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +46,7 @@ use rayon::prelude::*;
 use vantay_print::classify::FeatureSet;
 use vantay_print::classify::{self, Anchor, GridLayout, GridShape, PatternClass};
 use vantay_print::grid::Grid;
-use vantay_print::model::{Classifier, Model, TrainOptions};
+use vantay_print::model::{self, Classifier, Model, TrainOptions};
 use vantay_print::orientation::BlockTensors;
 use vantay_print::params::Params;
 use vantay_print::pattern;
@@ -66,6 +76,10 @@ struct Options {
     tta: bool,
     fine_flow: bool,
     symmetry: bool,
+    dump_field: Option<PathBuf>,
+    network_oof: Option<PathBuf>,
+    network_weight: f32,
+    sharpness: f32,
     mask_from: Option<PathBuf>,
     learner: Learner,
     svm: SvmOptions,
@@ -110,6 +124,10 @@ fn parse_options() -> Options {
         tta: false,
         fine_flow: classify::SHIPPED_FINE_FLOW,
         symmetry: classify::SHIPPED_SYMMETRY,
+        dump_field: None,
+        network_oof: None,
+        network_weight: vantay_print::model::NETWORK_WEIGHT,
+        sharpness: vantay_print::model::SHARPNESS,
         mask_from: None,
         learner: Learner::SvmVote,
         svm: SvmOptions::default(),
@@ -142,6 +160,26 @@ fn parse_options() -> Options {
                 options.mask_from = Some(args.next().expect("--mask-from FILE").into())
             }
             "--symmetry" => options.symmetry = true,
+            "--network-oof" => {
+                options.network_oof = Some(args.next().expect("--network-oof FILE").into())
+            }
+            "--network-weight" => {
+                options.network_weight = args
+                    .next()
+                    .expect("--network-weight W")
+                    .parse()
+                    .expect("a number")
+            }
+            "--sharpness" => {
+                options.sharpness = args
+                    .next()
+                    .expect("--sharpness X")
+                    .parse()
+                    .expect("a number")
+            }
+            "--dump-field" => {
+                options.dump_field = Some(args.next().expect("--dump-field PREFIX").into())
+            }
             "--no-symmetry" => options.symmetry = false,
             "--tta" => options.tta = true,
             "--time-classifiers" => options.time_classifiers = true,
@@ -258,6 +296,10 @@ struct Sample {
     features: Vec<f32>,
     /// Features of the print seen in a mirror (empty unless asked for).
     mirrored: Vec<f32>,
+    /// The ridge-direction field (cos 2θ, sin 2θ, coherence, foreground)
+    /// and the top core in blocks, for `--dump-field`.
+    field: Vec<f32>,
+    core: (f32, f32),
 }
 
 fn main() {
@@ -313,6 +355,21 @@ fn main() {
             }
             let e = pattern::evidence(&s.image, &s.tensors, &s.mask, &params, &set, scratch);
             s.by_rules = classify::by_rules(&e.points);
+            if options.dump_field.is_some() {
+                let f = &scratch.fields[0];
+                s.field = [&f.cos2.data, &f.sin2.data, &f.coherence.data]
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .chain(s.mask.data.iter().map(|&m| f32::from(m)))
+                    .collect();
+                let b = f.block as f32;
+                s.core = e
+                    .points
+                    .cores
+                    .first()
+                    .map_or((-1.0, -1.0), |c| (c.x / b, c.y / b));
+            }
             s.features = e.features;
             if options.mirror || options.tta {
                 let (tensors, mask) = (s.tensors.mirrored(), s.mask.mirrored());
@@ -328,6 +385,33 @@ fn main() {
         set.flow,
         set.fine_flow
     );
+    if let Some(prefix) = &options.dump_field {
+        // Raw little-endian f32 [prints, 4, rows, cols] and an index.
+        let (cols, rows) = (samples[0].mask.cols, samples[0].mask.rows);
+        let mut bytes = Vec::new();
+        let folds: Vec<Vec<usize>> = (0..options.splits as u64)
+            .map(|split| fold_assignment(&samples, options.folds, split))
+            .collect();
+        let mut index = String::from("file,class,cols,rows,core_x,core_y");
+        for split in 0..folds.len() {
+            index += &format!(",fold{split}");
+        }
+        index.push('\n');
+        for (i, s) in samples.iter().enumerate() {
+            assert_eq!((s.mask.cols, s.mask.rows), (cols, rows), "{}", s.file);
+            bytes.extend(s.field.iter().flat_map(|v| v.to_le_bytes()));
+            index += &format!(
+                "{},{:?},{cols},{rows},{},{}",
+                s.file, s.label, s.core.0, s.core.1
+            );
+            for f in &folds {
+                index += &format!(",{}", f[i]);
+            }
+            index.push('\n');
+        }
+        std::fs::write(prefix.with_extension("bin"), bytes).expect("write field");
+        std::fs::write(prefix.with_extension("csv"), index).expect("write index");
+    }
     if let Some(path) = &options.dump {
         // One line per print: file, class, features (for looking at them elsewhere).
         let text: String = samples
@@ -355,7 +439,18 @@ fn main() {
         let mut reliability = Vec::new();
         let mut all_truth = Vec::new();
         let mut all_predicted = Vec::new();
+        let network = options
+            .network_oof
+            .as_deref()
+            .map(|path| read_network_oof(path, &samples, options.splits));
         for split in 0..options.splits {
+            let mixed = network.as_ref().map(|n| {
+                (
+                    n[split].as_slice(),
+                    options.network_weight,
+                    options.sharpness,
+                )
+            });
             let p = cross_validate(
                 &samples,
                 options.folds,
@@ -363,7 +458,7 @@ fn main() {
                 options.seeds,
                 split as u64,
                 (options.mirror, options.tta),
-                (options.learner, &options.svm, options.svm_slope),
+                (options.learner, &options.svm, options.svm_slope, mixed),
             );
             reliability.extend(p.iter().zip(&truth).map(|(a, t)| (a.1, a.0 == *t)));
             let p: Vec<PatternClass> = p.into_iter().map(|a| a.0).collect();
@@ -478,6 +573,8 @@ fn analyse(
         by_rules: analysis.class,
         features: Vec::new(),
         mirrored: Vec::new(),
+        field: Vec::new(),
+        core: (-1.0, -1.0),
     }
 }
 
@@ -551,28 +648,14 @@ fn cross_validate(
     seeds: usize,
     split: u64,
     (mirror, tta): (bool, bool),
-    (learner, svm_options, svm_slope): (Learner, &SvmOptions, Option<f32>),
+    (learner, svm_options, svm_slope, network): (
+        Learner,
+        &SvmOptions,
+        Option<f32>,
+        Option<NetworkMix>,
+    ),
 ) -> Vec<(PatternClass, f32)> {
-    let mut by_class: BTreeMap<PatternClass, Vec<usize>> = BTreeMap::new();
-    for (i, s) in samples.iter().enumerate() {
-        by_class.entry(s.label).or_default().push(i);
-    }
-    let mut fold_of = vec![0usize; samples.len()];
-    let mut rng = split.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
-    for members in by_class.values_mut() {
-        if split > 0 {
-            // Fisher–Yates with xorshift.
-            for k in (1..members.len()).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                members.swap(k, (rng % (k as u64 + 1)) as usize);
-            }
-        }
-        for (n, &i) in members.iter().enumerate() {
-            fold_of[i] = n % folds;
-        }
-    }
+    let fold_of = fold_assignment(samples, folds, split);
     let mut predicted = vec![(PatternClass::A, 0.0); samples.len()];
     let results: Vec<Vec<(usize, (PatternClass, f32))>> = (0..folds)
         .into_par_iter()
@@ -620,6 +703,11 @@ fn cross_validate(
                             }
                         }
                     }
+                    if let (Some(svm), Some((net, weight, sharpness))) = (&svm, network) {
+                        let own = svm.predict(&s.features);
+                        let mixed = model::mix(&own, &net[i], weight, sharpness);
+                        return (i, model::most_likely(&mixed));
+                    }
                     if let Some(svm) = &svm {
                         if learner == Learner::SvmVote {
                             return (i, svm.decide(&s.features));
@@ -641,6 +729,66 @@ fn cross_validate(
         predicted[i] = answer;
     }
     predicted
+}
+
+/// The field network's out-of-fold answers for one split (one per sample),
+/// its weight in the mix and the mix's sharpness ([`model::mix`]).
+type NetworkMix<'a> = (&'a [[f32; 5]], f32, f32);
+
+/// The field network's out-of-fold probabilities (`train/field_cnn.py
+/// --rust-splits`): per split, one row per sample in `samples` order.
+fn read_network_oof(path: &Path, samples: &[Sample], splits: usize) -> Vec<Vec<[f32; 5]>> {
+    let text = std::fs::read_to_string(path).expect("read --network-oof");
+    let mut by_key = std::collections::HashMap::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let split: usize = cells[1].parse().expect("split");
+        let p: Vec<f32> = cells[2..7]
+            .iter()
+            .map(|v| v.parse().expect("probability"))
+            .collect();
+        by_key.insert(
+            (cells[0].to_string(), split),
+            [p[0], p[1], p[2], p[3], p[4]],
+        );
+    }
+    (0..splits)
+        .map(|split| {
+            samples
+                .iter()
+                .map(|s| {
+                    *by_key.get(&(s.file.clone(), split)).unwrap_or_else(|| {
+                        panic!("no network answer for {} in split {split}", s.file)
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The fold of every print in split `split` (see [`cross_validate`]).
+fn fold_assignment(samples: &[Sample], folds: usize, split: u64) -> Vec<usize> {
+    let mut by_class: BTreeMap<PatternClass, Vec<usize>> = BTreeMap::new();
+    for (i, s) in samples.iter().enumerate() {
+        by_class.entry(s.label).or_default().push(i);
+    }
+    let mut fold_of = vec![0usize; samples.len()];
+    let mut rng = split.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    for members in by_class.values_mut() {
+        if split > 0 {
+            // Fisher–Yates with xorshift.
+            for k in (1..members.len()).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                members.swap(k, (rng % (k as u64 + 1)) as usize);
+            }
+        }
+        for (n, &i) in members.iter().enumerate() {
+            fold_of[i] = n % folds;
+        }
+    }
+    fold_of
 }
 
 /// How often the answer is right at each level of the stated confidence
@@ -795,6 +943,8 @@ mod cache {
             by_rules: PatternClass::A,
             features: Vec::new(),
             mirrored: Vec::new(),
+            field: Vec::new(),
+            core: (-1.0, -1.0),
         }
     }
 

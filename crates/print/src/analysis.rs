@@ -13,7 +13,7 @@ use crate::orientation::{self, BlockTensors, OrientationField};
 use crate::params::Params;
 use crate::quality::{self, Quality};
 use crate::singular::SingularPoints;
-use crate::{frequency, mask, pattern, ridge_count};
+use crate::{field_net, frequency, mask, pattern, ridge_count};
 
 /// A core in the output, pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +83,9 @@ pub struct Details {
     /// The strongly smoothed orientation field the singular points and the
     /// class features are read from.
     pub singular_field: OrientationField,
+    /// The field network's class probabilities (order of
+    /// [`PatternClass::ALL`]), where it read the print.
+    pub network: Option<[f32; 5]>,
 }
 
 impl PartialEq for OrientationField {
@@ -111,6 +114,8 @@ pub struct Record {
 #[derive(Debug)]
 pub struct Extractor {
     model: Option<Classifier>,
+    network: Option<&'static field_net::Runner>,
+    network_scratch: field_net::NetScratch,
     stats: BlockStats,
     tensors: BlockTensors,
     mask: Grid<u8>,
@@ -128,15 +133,19 @@ impl Default for Extractor {
 }
 
 impl Extractor {
-    /// An extractor using the shipped class model.
+    /// An extractor using the shipped class models: the support-vector
+    /// machines over the features and the field network.
     pub fn new() -> Self {
-        Extractor::with_model(model::shipped().cloned())
+        Extractor::with_model(model::shipped().cloned()).with_network(field_net::shipped())
     }
 
-    /// An extractor with a given class model (`None`: rules on singular points).
+    /// An extractor with a given feature model and no field network
+    /// (`None`: rules on singular points).
     pub fn with_model(model: Option<Classifier>) -> Self {
         Extractor {
             model,
+            network: None,
+            network_scratch: field_net::NetScratch::default(),
             stats: BlockStats::default(),
             tensors: BlockTensors::default(),
             mask: Grid::default(),
@@ -144,6 +153,12 @@ impl Extractor {
             periods: Grid::default(),
             features: FeatureSet::shipped(),
         }
+    }
+
+    /// The same extractor with a field network (`None`: without one).
+    pub fn with_network(mut self, network: Option<&'static field_net::Runner>) -> Self {
+        self.network = network;
+        self
     }
 
     /// The same extractor reading the features of `set` (for evaluating
@@ -176,7 +191,16 @@ impl Extractor {
         let (field, coarse) = (&self.scratch.fields[0], &self.scratch.fields[1]);
         frequency::compute(image, field, &self.mask, &p, &mut self.periods);
         let pattern::Evidence { points, features } = evidence;
-        let class = classify::classify(&features, &points, coarse, self.model.as_ref());
+        let network = self
+            .network
+            .map(|net| net.predict(field, &self.mask, &mut self.network_scratch));
+        let class = classify::classify(
+            &features,
+            &points,
+            coarse,
+            self.model.as_ref(),
+            network.as_ref(),
+        );
         let ridge_counts = ridge_count::count_all(image, field, &points, class.class, &p);
         let quality = quality::compute(field, &self.stats, &self.periods, &self.mask);
         let details = Details {
@@ -187,6 +211,7 @@ impl Extractor {
             features,
             singular: points.clone(),
             singular_field: coarse.clone(),
+            network,
         };
         assemble(image, ppi, &points, class, ridge_counts, details)
     }

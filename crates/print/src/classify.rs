@@ -225,17 +225,21 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
         0
     };
 
-/// Classifies a print from its [`features`] (with a model) or its singular
-/// points (without).
+/// Classifies a print from its [`features`] and the field network's
+/// probabilities (see [`Classifier::decide_with`]), from the network alone
+/// without a feature model, or from its singular points by the rules
+/// without either.
 pub fn classify(
     features: &[f32],
     points: &SingularPoints,
     field: &OrientationField,
     model: Option<&Classifier>,
+    network: Option<&[f32; 5]>,
 ) -> Classification {
-    let (class, confidence) = match model {
-        Some(model) => model.decide(features),
-        None => (by_rules(points), 0.5),
+    let (class, confidence) = match (model, network) {
+        (Some(model), network) => model.decide_with(features, network),
+        (None, Some(p)) => crate::model::most_likely(p),
+        (None, None) => (by_rules(points), 0.5),
     };
     Classification {
         class,

@@ -13,7 +13,9 @@
 //!    recurve or run across?), and [`fine_flow`] the same on a fine field
 //!    near the core, where a small inner circuit survives;
 //!    [`pattern::evidence`] runs 4–7 and gathers the class features;
-//! 8. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and subtype;
+//! 8. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and
+//!    subtype, from those features and from [`field_net`], a small
+//!    convolutional network that reads the ridge-direction field itself;
 //! 9. [`ridge_count`]: core–delta ridge counts;
 //! 10. [`quality`]: a 0–100 score and a per-block map.
 //!
@@ -34,6 +36,7 @@
 mod analysis;
 pub mod batch;
 pub mod classify;
+pub mod field_net;
 pub mod fine_flow;
 pub mod flow;
 pub mod frequency;

@@ -68,3 +68,32 @@ fn real_prints_are_analysed_sensibly() {
         prints.len()
     );
 }
+
+#[test]
+fn field_network_gives_the_answers_it_was_exported_with() {
+    // The trainer (train/field_cnn.py) stored its own forward pass's
+    // probabilities for a few SD14 prints; the engine's field and this
+    // forward pass must reproduce them, or the network reads another input
+    // than it was trained on.
+    let Some(dir) = sd14() else { return };
+    let net = vantay_print::field_net::shipped().expect("field_net.json loads");
+    assert!(!net.checks().is_empty());
+    let mut extractor = Extractor::new();
+    for check in net.checks() {
+        let decoded =
+            input::load(&dir.join(&check.file), &Limits::default()).expect("SD14 WSQ decodes");
+        let analysis = extractor.extract(&decoded.image, 500);
+        let got = analysis
+            .details
+            .network
+            .expect("the engine runs the network");
+        for (g, want) in got.iter().zip(&check.probabilities) {
+            assert!(
+                (g - want).abs() < 2e-3,
+                "{}: engine {got:?}, trainer {:?}",
+                check.file,
+                check.probabilities
+            );
+        }
+    }
+}

@@ -1,0 +1,251 @@
+"""Cross-validated convolutional classifier on the orientation field.
+
+Reads the field dumped by `evaluate --dump-field PREFIX` (PREFIX.bin:
+little-endian f32 [prints, 4, rows, cols] = cos 2θ, sin 2θ, coherence,
+foreground; PREFIX.csv: file, class, …) and the features of `--dump FILE`,
+and measures, on the same stratified 10 folds:
+  - the network alone,
+  - scikit-learn's RBF SVM on the engine's features (the shipped learner's
+    stand-in),
+  - the mean of their probabilities.
+Nothing of a test fold is seen in training (standardisation included).
+
+    python3 field_cnn.py PREFIX DUMP.csv [--epochs N] [--seed S] [--out OOF.npy]
+    python3 field_cnn.py PREFIX --rust-splits N --out OOF.csv
+    python3 field_cnn.py PREFIX --export ../src/field_net.json [--golden FILES]
+
+`--export` instead trains one network on every print and writes its weights
+(batch normalisation folded into the convolutions) for `src/field_net.rs`,
+with, for the prints named by `--golden`, the probabilities this network
+gives them, which the Rust forward pass must reproduce.
+"""
+
+import argparse
+import csv
+import json
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+CLASSES = "ATLRW"
+
+
+def load(prefix):
+    rows = list(csv.DictReader(open(prefix + ".csv")))
+    cols, nrows = int(rows[0]["cols"]), int(rows[0]["rows"])
+    x = np.fromfile(prefix + ".bin", dtype="<f4").reshape(len(rows), 4, nrows, cols)
+    y = np.array([CLASSES.index(r["class"]) for r in rows])
+    files = [r["file"] for r in rows]
+    splits = sorted(k for k in rows[0] if k.startswith("fold"))
+    folds = np.array([[int(r[k]) for k in splits] for r in rows]).reshape(len(rows), -1)
+    return files, x, y, folds
+
+
+def inputs(field):
+    """Network input: the doubled-angle vector weighted by coherence, on the
+    foreground only, and the foreground itself."""
+    c2, s2, coh, m = field[:, 0], field[:, 1], field[:, 2], field[:, 3]
+    w = coh * m
+    return np.stack([c2 * w, s2 * w, m], axis=1).astype(np.float32)
+
+
+class Net(nn.Module):
+    def __init__(self, width=16, dropout=0.3):
+        super().__init__()
+        w = width
+        self.blocks = nn.ModuleList(
+            [
+                nn.Conv2d(3, w, 3, padding=1),
+                nn.Conv2d(w, 2 * w, 3, padding=1),
+                nn.Conv2d(2 * w, 4 * w, 3, padding=1),
+                nn.Conv2d(4 * w, 4 * w, 3, padding=1),
+            ]
+        )
+        self.norms = nn.ModuleList([nn.BatchNorm2d(c) for c in (w, 2 * w, 4 * w, 4 * w)])
+        self.drop = nn.Dropout(dropout)
+        self.head = nn.Linear(8 * w, 5)
+
+    def forward(self, x):
+        for conv, bn in zip(self.blocks, self.norms):
+            x = F.max_pool2d(F.relu(bn(conv(x))), 2)
+        # Mean and max over the remaining cells: what is there, and how strongly.
+        x = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+        return self.head(self.drop(x))
+
+
+def mirror(x, y):
+    """The print seen in a mirror: columns reversed, sin 2θ negated, L ↔ R."""
+    x = x.flip(-1).clone()
+    x[:, 1] = -x[:, 1]
+    y = y.clone()
+    left, right = y == 2, y == 3
+    y[left], y[right] = 3, 2
+    return x, y
+
+
+def shift(x, max_shift):
+    """Random translation of each field by up to max_shift blocks (zero-filled)."""
+    n, _, h, w = x.shape
+    out = torch.zeros_like(x)
+    for i in range(n):
+        dy, dx = np.random.randint(-max_shift, max_shift + 1, size=2)
+        ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
+        xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
+        out[i, :, yd, xd] = x[i, :, ys, xs]
+    return out
+
+
+def train(x, y, epochs, seed, width):
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    net = Net(width)
+    counts = np.bincount(y, minlength=5).astype(np.float32)
+    weights = torch.tensor((counts.mean() / np.maximum(counts, 1)) ** 0.5)
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=3e-3, total_steps=epochs * ((len(y) + 31) // 32)
+    )
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    for _ in range(epochs):
+        net.train()
+        order = torch.randperm(len(yt))
+        for start in range(0, len(yt), 32):
+            idx = order[start : start + 32]
+            xb, yb = xt[idx], yt[idx]
+            flip = torch.rand(len(idx)) < 0.5
+            if flip.any():
+                xf, yf = mirror(xb[flip], yb[flip])
+                xb, yb = xb.clone(), yb.clone()
+                xb[flip], yb[flip] = xf, yf
+            xb = shift(xb, 6)
+            loss = F.cross_entropy(net(xb), yb, weight=weights, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    net.eval()
+    return net
+
+
+def predict(net, x):
+    with torch.no_grad():
+        xt = torch.tensor(x)
+        p = F.softmax(net(xt), dim=1)
+        # The mirror's answer too, with L and R swapped back.
+        xm, _ = mirror(xt, torch.zeros(len(xt), dtype=torch.long))
+        pm = F.softmax(net(xm), dim=1)[:, [0, 1, 3, 2, 4]]
+        return ((p + pm) / 2).numpy()
+
+
+def report(name, y, p):
+    pred = p.argmax(1)
+    overall = (pred == y).mean()
+    recalls = [(pred[y == k] == k).mean() for k in range(5)]
+    print(
+        f"{name:28s} overall {100 * overall:5.1f} %  mean recall {100 * np.mean(recalls):5.1f} %  "
+        + " ".join(f"{c}={100 * r:.0f}" for c, r in zip(CLASSES, recalls)),
+        flush=True,
+    )
+
+
+def export(net, path, x, files, golden):
+    """Weights as `field_net.rs` reads them, batch normalisation folded in."""
+    convs = []
+    for conv, bn in zip(net.blocks, net.norms):
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        weight = conv.weight * scale[:, None, None, None]
+        bias = (conv.bias - bn.running_mean) * scale + bn.bias
+        convs.append(
+            {
+                "inputs": conv.in_channels,
+                "outputs": conv.out_channels,
+                "weight": [float(v) for v in weight.detach().flatten()],
+                "bias": [float(v) for v in bias.detach()],
+            }
+        )
+    head = {
+        "inputs": net.head.in_features,
+        "weight": [float(v) for v in net.head.weight.detach().flatten()],
+        "bias": [float(v) for v in net.head.bias.detach()],
+    }
+    checks = []
+    for name in golden:
+        i = files.index(name)
+        p = predict(net, x[i : i + 1])[0]
+        checks.append({"file": name, "probabilities": [float(v) for v in p]})
+    with open(path, "w") as out:
+        json.dump({"convs": convs, "head": head, "checks": checks}, out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("prefix")
+    ap.add_argument("dump", nargs="?")
+    ap.add_argument("--export")
+    ap.add_argument("--golden", default="s0024301.wsq,s0024302.wsq")
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--width", type=int, default=16)
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--out")
+    ap.add_argument("--rust-splits", type=int, default=0)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    files, field, y, rust_folds = load(args.prefix)
+    x = inputs(field)
+    if args.export:
+        net = train(x, y, args.epochs, args.seed, args.width)
+        export(net, args.export, x, files, args.golden.split(","))
+        return
+    if args.rust_splits:
+        # The engine's own folds (evaluate --dump-field --splits N): the
+        # network's out-of-fold probabilities, for evaluate --network-oof.
+        with open(args.out, "w") as out:
+            out.write("file,split,A,T,L,R,W\n")
+            for split in range(args.rust_splits):
+                p = np.zeros((len(y), 5))
+                fold_of = rust_folds[:, split]
+                t0 = time.time()
+                for k in range(fold_of.max() + 1):
+                    tr, te = fold_of != k, fold_of == k
+                    net = train(x[tr], y[tr], args.epochs, 1000 * split + k, args.width)
+                    p[te] = predict(net, x[te])
+                print(f"split {split}: {time.time() - t0:.0f} s", flush=True)
+                report(f"network, split {split}", y, p)
+                for name, q in zip(files, p):
+                    out.write(f"{name},{split}," + ",".join(f"{v:.6f}" for v in q) + "\n")
+                out.flush()
+        return
+    feats = {r[0]: np.array([float(v) for v in r[2:]]) for r in csv.reader(open(args.dump))}
+    f = np.stack([feats[name] for name in files])
+    counts = np.bincount(y, minlength=5).astype(np.float64)
+    class_weight = {k: (counts.mean() / counts[k]) ** 0.5 for k in range(5)}
+    p_cnn = np.zeros((len(y), 5))
+    p_svm = np.zeros((len(y), 5))
+    folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
+    t0 = time.time()
+    for k, (tr, te) in enumerate(folds.split(x, y)):
+        net = train(x[tr], y[tr], args.epochs, args.seed * 100 + k, args.width)
+        p_cnn[te] = predict(net, x[te])
+        scaler = StandardScaler().fit(f[tr])
+        svm = SVC(C=1.0, gamma="scale", class_weight=class_weight, probability=True, random_state=0)
+        svm.fit(scaler.transform(f[tr]), y[tr])
+        p_svm[te] = svm.predict_proba(scaler.transform(f[te]))
+        print(f"fold {k}: {time.time() - t0:.0f} s", flush=True)
+        report("  network so far", y[te], p_cnn[te])
+    report("network", y, p_cnn)
+    report("svm (scikit-learn)", y, p_svm)
+    for w in (0.3, 0.5, 0.7):
+        report(f"mean, network weight {w}", y, w * p_cnn + (1 - w) * p_svm)
+    if args.out:
+        np.save(args.out, np.stack([p_cnn, p_svm]))
+
+
+if __name__ == "__main__":
+    main()

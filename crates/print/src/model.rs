@@ -1,6 +1,9 @@
-//! The class models. The engine asks a [`Classifier`]: the shipped one is
-//! the support-vector classifier of [`crate::svm`]; the network below is
-//! kept to compare against (`evaluate --learner mlp`).
+//! The class models over the features. The engine asks a [`Classifier`]:
+//! the shipped one is the support-vector classifier of [`crate::svm`],
+//! whose probabilities [`Classifier::decide_with`] mixes with the field
+//! network's ([`crate::field_net`], trained outside by
+//! `train/field_cnn.py`); the feature network below is kept to compare
+//! against (`evaluate --learner mlp`).
 //!
 //! The network: a small neural network (one hidden layer of tanh units,
 //! softmax output) over standardised features, trained by full-batch Adam
@@ -352,6 +355,23 @@ fn sample_weights(samples: &[(Vec<f32>, PatternClass)], power: f32) -> Vec<f32> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mixing_weighs_the_network_and_sharpening_keeps_the_class() {
+        let own = [0.1, 0.1, 0.6, 0.1, 0.1];
+        let net = [0.05, 0.05, 0.1, 0.1, 0.7];
+        // The network's share decides between L (the machines') and W.
+        let (class, _) = most_likely(&mix(&own, &net, 0.7, 1.0));
+        assert_eq!(class, PatternClass::W);
+        let (class, _) = most_likely(&mix(&own, &net, 0.3, 1.0));
+        assert_eq!(class, PatternClass::L);
+        // Sharpening keeps the order and the total, and raises the top.
+        let plain = mix(&own, &net, 0.7, 1.0);
+        let sharp = mix(&own, &net, 0.7, SHARPNESS);
+        assert!((sharp.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert_eq!(most_likely(&sharp).0, most_likely(&plain).0);
+        assert!(most_likely(&sharp).1 > most_likely(&plain).1);
+    }
 
     #[test]
     fn shipped_classifier_loads_and_reads_the_shipped_features() {

@@ -222,7 +222,7 @@ def main():
                 t0 = time.time()
                 for k in range(fold_of.max() + 1):
                     tr, te = fold_of != k, fold_of == k
-                    net = train(x[tr], y[tr], args.epochs, 1000 * split + k, args.width)
+                    net = train(x[tr], y[tr], args.epochs, 100_000 * args.seed + 1000 * split + k, args.width)
                     p[te] = predict(net, x[te])
                 print(f"split {split}: {time.time() - t0:.0f} s", flush=True)
                 report(f"network, split {split}", y, p)

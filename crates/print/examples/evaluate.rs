@@ -296,10 +296,9 @@ struct Sample {
     features: Vec<f32>,
     /// Features of the print seen in a mirror (empty unless asked for).
     mirrored: Vec<f32>,
-    /// The ridge-direction field (cos 2θ, sin 2θ, coherence, foreground)
-    /// and the top core in blocks, for `--dump-field`.
+    /// The ridge-direction field (cos 2θ, sin 2θ, coherence, foreground),
+    /// for `--dump-field`.
     field: Vec<f32>,
-    core: (f32, f32),
 }
 
 fn main() {
@@ -363,12 +362,6 @@ fn main() {
                     .copied()
                     .chain(s.mask.data.iter().map(|&m| f32::from(m)))
                     .collect();
-                let b = f.block as f32;
-                s.core = e
-                    .points
-                    .cores
-                    .first()
-                    .map_or((-1.0, -1.0), |c| (c.x / b, c.y / b));
             }
             s.features = e.features;
             if options.mirror || options.tta {
@@ -392,7 +385,7 @@ fn main() {
         let folds: Vec<Vec<usize>> = (0..options.splits as u64)
             .map(|split| fold_assignment(&samples, options.folds, split))
             .collect();
-        let mut index = String::from("file,class,cols,rows,core_x,core_y");
+        let mut index = String::from("file,class,cols,rows");
         for split in 0..folds.len() {
             index += &format!(",fold{split}");
         }
@@ -400,10 +393,7 @@ fn main() {
         for (i, s) in samples.iter().enumerate() {
             assert_eq!((s.mask.cols, s.mask.rows), (cols, rows), "{}", s.file);
             bytes.extend(s.field.iter().flat_map(|v| v.to_le_bytes()));
-            index += &format!(
-                "{},{:?},{cols},{rows},{},{}",
-                s.file, s.label, s.core.0, s.core.1
-            );
+            index += &format!("{},{:?},{cols},{rows}", s.file, s.label);
             for f in &folds {
                 index += &format!(",{}", f[i]);
             }
@@ -574,7 +564,6 @@ fn analyse(
         features: Vec::new(),
         mirrored: Vec::new(),
         field: Vec::new(),
-        core: (-1.0, -1.0),
     }
 }
 
@@ -944,7 +933,6 @@ mod cache {
             features: Vec::new(),
             mirrored: Vec::new(),
             field: Vec::new(),
-            core: (-1.0, -1.0),
         }
     }
 

@@ -23,11 +23,12 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::classify::PatternClass;
 use crate::grid::Grid;
 use crate::orientation::OrientationField;
 
 /// Classes in the order of the network's outputs (that of [`crate::classify::PatternClass::ALL`]).
-pub const CLASSES: usize = 5;
+pub const CLASSES: usize = PatternClass::ALL.len();
 /// Input channels: cos 2θ · coherence, sin 2θ · coherence, foreground.
 pub const INPUTS: usize = 3;
 
@@ -197,15 +198,12 @@ impl Runner {
         let direct = self.forward(scratch);
         fill_input(field, mask, true, &mut scratch.input);
         let mirrored = self.forward(scratch);
-        // In the mirror a left loop is a right loop: swap them back.
-        let back = [
-            mirrored[0],
-            mirrored[1],
-            mirrored[3],
-            mirrored[2],
-            mirrored[4],
-        ];
-        std::array::from_fn(|k| 0.5 * (direct[k] + back[k]))
+        // In the mirror a left loop is a right loop: read each class's
+        // answer from its mirror image's place.
+        std::array::from_fn(|k| {
+            let seen_as = PatternClass::ALL[k].mirrored().index();
+            0.5 * (direct[k] + mirrored[seen_as])
+        })
     }
 
     /// One pass over `scratch.input`: softmax probabilities.

@@ -99,19 +99,33 @@ fn network_share(files: &[PathBuf]) {
         return;
     };
     let mut extractor = Extractor::new();
-    let fields: Vec<_> = files
+    let prints: Vec<_> = files
         .iter()
         .map(|f| {
             let decoded = input::load(f, &Limits::default()).expect("decode");
-            let details = extractor.extract(&decoded.image, 500).details;
-            (details.orientation, details.mask)
+            extractor.extract(&decoded.image, 500);
+            let i = extractor.network_input();
+            (
+                i.field.clone(),
+                i.coarse.clone(),
+                i.tensors.clone(),
+                i.stats.clone(),
+                i.mask.clone(),
+            )
         })
         .collect();
     let mut scratch = field_net::NetScratch::default();
     let cpu_before = cpu_seconds();
     let started = Instant::now();
-    for (field, mask) in &fields {
-        std::hint::black_box(net.predict(field, mask, &mut scratch));
+    for (field, coarse, tensors, stats, mask) in &prints {
+        let input = field_net::FieldInput {
+            field,
+            coarse,
+            tensors,
+            stats,
+            mask,
+        };
+        std::hint::black_box(net.predict(&input, &mut scratch));
     }
     let wall = started.elapsed().as_secs_f64() * 1000.0 / files.len() as f64;
     if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {

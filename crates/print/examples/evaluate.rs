@@ -301,6 +301,60 @@ struct Sample {
     field: Vec<f32>,
 }
 
+/// Channels `--dump-field` writes per block, in this order: the ridge-direction
+/// field (cos 2θ, sin 2θ, coherence), the foreground, the unsmoothed block
+/// tensor over its energy (cos 2θ · coherence, sin 2θ · coherence of the
+/// block alone), the singular points' smoother field (cos 2θ, sin 2θ,
+/// coherence), the log of the gradient energy and the mean grey (0–1).
+const FIELD_CHANNELS: usize = 11;
+
+fn field_channels(
+    fields: &[vantay_print::orientation::OrientationField],
+    tensors: &BlockTensors,
+    mask: &Grid<u8>,
+    image: &image::GrayImage,
+) -> Vec<f32> {
+    let (fine, coarse) = (&fields[0], &fields[1]);
+    let raw = |v: &Grid<f32>| -> Vec<f32> {
+        v.data
+            .iter()
+            .zip(&tensors.energy.data)
+            .map(|(&v, &e)| if e > 0.0 { v / e } else { 0.0 })
+            .collect()
+    };
+    let block = tensors.block;
+    let mut grey = vec![0f32; mask.data.len()];
+    for (i, g) in grey.iter_mut().enumerate() {
+        let (c, r) = (i % mask.cols, i / mask.cols);
+        let mut sum = 0u32;
+        for y in r * block..((r + 1) * block).min(image.height() as usize) {
+            for x in c * block..((c + 1) * block).min(image.width() as usize) {
+                sum += u32::from(image.get_pixel(x as u32, y as u32)[0]);
+            }
+        }
+        *g = sum as f32 / (block * block * 255) as f32;
+    }
+    let channels: [Vec<f32>; FIELD_CHANNELS] = [
+        fine.cos2.data.clone(),
+        fine.sin2.data.clone(),
+        fine.coherence.data.clone(),
+        mask.data.iter().map(|&m| f32::from(m)).collect(),
+        raw(&tensors.vx),
+        raw(&tensors.vy),
+        coarse.cos2.data.clone(),
+        coarse.sin2.data.clone(),
+        coarse.coherence.data.clone(),
+        tensors
+            .energy
+            .data
+            .iter()
+            .map(|&e| (1.0 + e).ln())
+            .collect(),
+        grey,
+    ];
+    channels.concat()
+}
+
 fn main() {
     let options = parse_options();
     let labels = read_labels(&options.data.join("labels.csv"));
@@ -355,13 +409,7 @@ fn main() {
             let e = pattern::evidence(&s.image, &s.tensors, &s.mask, &params, &set, scratch);
             s.by_rules = classify::by_rules(&e.points);
             if options.dump_field.is_some() {
-                let f = &scratch.fields[0];
-                s.field = [&f.cos2.data, &f.sin2.data, &f.coherence.data]
-                    .into_iter()
-                    .flatten()
-                    .copied()
-                    .chain(s.mask.data.iter().map(|&m| f32::from(m)))
-                    .collect();
+                s.field = field_channels(&scratch.fields, &s.tensors, &s.mask, &s.image);
             }
             s.features = e.features;
             if options.mirror || options.tta {
@@ -379,13 +427,13 @@ fn main() {
         set.fine_flow
     );
     if let Some(prefix) = &options.dump_field {
-        // Raw little-endian f32 [prints, 4, rows, cols] and an index.
+        // Raw little-endian f32 [prints, channels, rows, cols] and an index.
         let (cols, rows) = (samples[0].mask.cols, samples[0].mask.rows);
         let mut bytes = Vec::new();
         let folds: Vec<Vec<usize>> = (0..options.splits as u64)
             .map(|split| fold_assignment(&samples, options.folds, split))
             .collect();
-        let mut index = String::from("file,class,cols,rows");
+        let mut index = String::from("file,class,cols,rows,channels");
         for split in 0..folds.len() {
             index += &format!(",fold{split}");
         }
@@ -393,7 +441,7 @@ fn main() {
         for (i, s) in samples.iter().enumerate() {
             assert_eq!((s.mask.cols, s.mask.rows), (cols, rows), "{}", s.file);
             bytes.extend(s.field.iter().flat_map(|v| v.to_le_bytes()));
-            index += &format!("{},{:?},{cols},{rows}", s.file, s.label);
+            index += &format!("{},{:?},{cols},{rows},{FIELD_CHANNELS}", s.file, s.label);
             for f in &folds {
                 index += &format!(",{}", f[i]);
             }

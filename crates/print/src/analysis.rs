@@ -174,6 +174,17 @@ impl Extractor {
         (&self.tensors, &self.mask)
     }
 
+    /// What the field network reads of the last print analysed.
+    pub fn network_input(&self) -> field_net::FieldInput<'_> {
+        field_net::FieldInput {
+            field: &self.scratch.fields[0],
+            coarse: &self.scratch.fields[1],
+            tensors: &self.tensors,
+            stats: &self.stats,
+            mask: &self.mask,
+        }
+    }
+
     /// Analyses one print scanned at `ppi` pixels per inch.
     pub fn extract(&mut self, image: &GrayImage, ppi: u16) -> Analysis {
         let p = Params::for_ppi(ppi);
@@ -191,9 +202,16 @@ impl Extractor {
         let (field, coarse) = (&self.scratch.fields[0], &self.scratch.fields[1]);
         frequency::compute(image, field, &self.mask, &p, &mut self.periods);
         let pattern::Evidence { points, features } = evidence;
-        let network = self
-            .network
-            .map(|net| net.predict(field, &self.mask, &mut self.network_scratch));
+        let network = self.network.map(|net| {
+            let input = field_net::FieldInput {
+                field,
+                coarse,
+                tensors: &self.tensors,
+                stats: &self.stats,
+                mask: &self.mask,
+            };
+            net.predict(&input, &mut self.network_scratch)
+        });
         let class = classify::classify(
             &features,
             &points,

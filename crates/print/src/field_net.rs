@@ -4,20 +4,23 @@
 //! traced pseudo-ridges) stops at about 90 % on SD14 whatever the learner:
 //! each summary throws away where on the print a faint second loop or a
 //! delta at the edge of the rolled area lies. This network instead sees
-//! the whole ridge-direction field, block by block: three input channels
-//! per 8-pixel block (cos 2θ and sin 2θ weighted by the field's coherence,
-//! zero off the print, and the foreground itself), four 3 × 3 convolutions
-//! each followed by ReLU and 2 × 2 max pooling, then the mean and the
-//! maximum of every channel over the print, and one linear layer to the
-//! five classes. Batch normalisation is folded into the convolutions when
-//! the weights are exported, so only convolutions remain here.
+//! the whole print block by block (one cell per 8-pixel block): the planes
+//! its weights file names (see [`Planes`]: the ridge-direction field and
+//! the foreground, and optionally the unsmoothed block field, the singular
+//! points' smoother field, the gradient energy and the grey level), four
+//! 3 × 3 convolutions each followed by ReLU and 2 × 2 max pooling, then the
+//! mean and the maximum of every channel over the print, and one linear
+//! layer to the five classes. Batch normalisation is folded into the
+//! convolutions when the weights are exported, so only convolutions remain
+//! here.
 //!
 //! It is trained, and measured by cross-validation, outside the engine by
 //! `train/field_cnn.py` on the fields this engine computes (`evaluate
 //! --dump-field`); the weights ship in `field_net.json`. The print is read
-//! twice, as it is and in a mirror (columns reversed, sin 2θ negated, left
-//! and right loops swapped back), and the two answers averaged: a left loop
-//! in a mirror is a right loop, so both halves of the training serve both.
+//! twice, as it is and in a mirror (columns reversed, every sin 2θ negated,
+//! left and right loops swapped back), and the two answers averaged: a left
+//! loop in a mirror is a right loop, so both halves of the training serve
+//! both.
 
 use std::sync::OnceLock;
 
@@ -25,12 +28,87 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::PatternClass;
 use crate::grid::Grid;
-use crate::orientation::OrientationField;
+use crate::normalize::BlockStats;
+use crate::orientation::{BlockTensors, OrientationField};
 
 /// Classes in the order of the network's outputs (that of [`crate::classify::PatternClass::ALL`]).
 pub const CLASSES: usize = PatternClass::ALL.len();
-/// Input channels: cos 2θ · coherence, sin 2θ · coherence, foreground.
-pub const INPUTS: usize = 3;
+
+/// A group of input planes, each a value per block, zero off the print.
+/// The trainer (`field_cnn.py --inputs`) names them the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Planes {
+    /// The ridge-direction field, cos 2θ and sin 2θ weighted by its
+    /// coherence, and the foreground (1 on the print).
+    Base,
+    /// Each block's own doubled-angle vector over its gradient energy,
+    /// before any smoothing (a faint or small loop the smoothing averages
+    /// away is still there).
+    Raw,
+    /// The singular points' smoother field, cos 2θ and sin 2θ weighted by
+    /// its coherence.
+    Coarse,
+    /// ln(1 + mean squared gradient), standardised: how clearly ridges
+    /// show.
+    Energy,
+    /// Mean grey (0–1), standardised: over-inked and faint patches.
+    Grey,
+}
+
+impl Planes {
+    /// Channels this group adds.
+    pub fn channels(self) -> usize {
+        match self {
+            Planes::Base => 3,
+            Planes::Raw | Planes::Coarse => 2,
+            Planes::Energy | Planes::Grey => 1,
+        }
+    }
+}
+
+/// One group of planes as the network reads it, with the centring and
+/// scale the trainer measured on the foreground of the training prints
+/// (used by the one-plane groups only).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    /// Which planes.
+    pub planes: Planes,
+    /// Subtracted before scaling.
+    #[serde(default)]
+    pub mean: f32,
+    /// Divided by after centring.
+    #[serde(default = "unit")]
+    pub sd: f32,
+}
+
+fn unit() -> f32 {
+    1.0
+}
+
+/// What an earlier weights file without `inputs` was trained on.
+fn base_only() -> Vec<Input> {
+    vec![Input {
+        planes: Planes::Base,
+        mean: 0.0,
+        sd: 1.0,
+    }]
+}
+
+/// What the network may read of one print, every grid on the same blocks.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldInput<'a> {
+    /// The ridge-direction field.
+    pub field: &'a OrientationField,
+    /// The singular points' smoother field.
+    pub coarse: &'a OrientationField,
+    /// The structure tensors before smoothing.
+    pub tensors: &'a BlockTensors,
+    /// Grey mean and contrast per block.
+    pub stats: &'a BlockStats,
+    /// The foreground.
+    pub mask: &'a Grid<u8>,
+}
 
 /// One 3 × 3 convolution (padding 1), batch normalisation folded in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +137,9 @@ pub struct Linear {
 /// The network's weights as exported.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldNet {
+    /// The input planes, in the order of the first convolution's channels.
+    #[serde(default = "base_only")]
+    pub inputs: Vec<Input>,
     /// Convolutions, each followed by ReLU and 2 × 2 max pooling.
     pub convs: Vec<Conv>,
     /// The classifier over the pooled channels.
@@ -92,6 +173,8 @@ struct Kernel {
 /// A network ready to run.
 #[derive(Debug)]
 pub struct Runner {
+    inputs: Vec<Input>,
+    channels: usize,
     kernels: Vec<Kernel>,
     head: Linear,
     checks: Vec<Check>,
@@ -128,7 +211,18 @@ pub enum NetError {
 impl Runner {
     /// Checks the layers fit together and rearranges the weights.
     pub fn new(net: FieldNet) -> Result<Runner, NetError> {
-        let mut channels = INPUTS;
+        if let Some(bad) = net
+            .inputs
+            .iter()
+            .find(|i| !(i.sd.is_finite() && i.sd > 0.0))
+        {
+            return Err(NetError::Shape(format!(
+                "input {:?}: scale {} is not a positive number",
+                bad.planes, bad.sd
+            )));
+        }
+        let inputs_channels = net.inputs.iter().map(|i| i.planes.channels()).sum();
+        let mut channels = inputs_channels;
         let mut kernels = Vec::with_capacity(net.convs.len());
         for (i, conv) in net.convs.into_iter().enumerate() {
             let (n_in, n_out) = (conv.inputs, conv.outputs);
@@ -169,6 +263,8 @@ impl Runner {
             )));
         }
         Ok(Runner {
+            inputs: net.inputs,
+            channels: inputs_channels,
             kernels,
             head,
             checks: net.checks,
@@ -186,17 +282,11 @@ impl Runner {
     }
 
     /// Class probabilities (order of [`crate::classify::PatternClass::ALL`])
-    /// for the ridge-direction `field` and foreground `mask`: the mean of
-    /// the print's and its mirror image's answers.
-    pub fn predict(
-        &self,
-        field: &OrientationField,
-        mask: &Grid<u8>,
-        scratch: &mut NetScratch,
-    ) -> [f32; CLASSES] {
-        fill_input(field, mask, false, &mut scratch.input);
+    /// for one print: the mean of the print's and its mirror image's answers.
+    pub fn predict(&self, input: &FieldInput, scratch: &mut NetScratch) -> [f32; CLASSES] {
+        self.fill_input(input, false, &mut scratch.input);
         let direct = self.forward(scratch);
-        fill_input(field, mask, true, &mut scratch.input);
+        self.fill_input(input, true, &mut scratch.input);
         let mirrored = self.forward(scratch);
         // In the mirror a left loop is a right loop: read each class's
         // answer from its mirror image's place.
@@ -204,6 +294,71 @@ impl Runner {
             let seen_as = PatternClass::ALL[k].mirrored().index();
             0.5 * (direct[k] + mirrored[seen_as])
         })
+    }
+
+    /// The network's input planes for one print, optionally seen in a
+    /// mirror (columns reversed, every sin 2θ negated).
+    fn fill_input(&self, input: &FieldInput, mirror: bool, out: &mut Maps) {
+        let FieldInput {
+            field,
+            coarse,
+            tensors,
+            stats,
+            mask,
+        } = *input;
+        let (cols, rows) = [
+            field.dims(),
+            coarse.dims(),
+            (tensors.energy.cols, tensors.energy.rows),
+            (stats.mean.cols, stats.mean.rows),
+        ]
+        .into_iter()
+        .fold((mask.cols, mask.rows), |(c, r), (c2, r2)| {
+            (c.min(c2), r.min(r2))
+        });
+        let n = self.channels;
+        let sign = if mirror { -1.0 } else { 1.0 };
+        out.reset(cols, rows, n);
+        for r in 0..rows {
+            for c in 0..cols {
+                let src = if mirror { cols - 1 - c } else { c };
+                if mask.get(src, r) == 0 {
+                    continue;
+                }
+                let cell = &mut out.data[(r * cols + c) * n..][..n];
+                let mut k = 0;
+                let mut put = |v: f32| {
+                    cell[k] = v;
+                    k += 1;
+                };
+                for input in &self.inputs {
+                    let standard = |v: f32| (v - input.mean) / input.sd;
+                    match input.planes {
+                        Planes::Base | Planes::Coarse => {
+                            let f = if input.planes == Planes::Base {
+                                field
+                            } else {
+                                coarse
+                            };
+                            let w = f.coherence.get(src, r);
+                            put(f.cos2.get(src, r) * w);
+                            put(sign * f.sin2.get(src, r) * w);
+                            if input.planes == Planes::Base {
+                                put(1.0);
+                            }
+                        }
+                        Planes::Raw => {
+                            let e = tensors.energy.get(src, r);
+                            let over = |v: f32| if e > 0.0 { v / e } else { 0.0 };
+                            put(over(tensors.vx.get(src, r)));
+                            put(sign * over(tensors.vy.get(src, r)));
+                        }
+                        Planes::Energy => put(standard(tensors.energy.get(src, r).ln_1p())),
+                        Planes::Grey => put(standard(stats.mean.get(src, r) / 255.0)),
+                    }
+                }
+            }
+        }
     }
 
     /// One pass over `scratch.input`: softmax probabilities.
@@ -222,29 +377,6 @@ impl Runner {
             head.bias[k] + w.iter().zip(&pooled).map(|(w, x)| w * x).sum::<f32>()
         });
         softmax(logits)
-    }
-}
-
-/// The network's input for one print, optionally seen in a mirror.
-fn fill_input(field: &OrientationField, mask: &Grid<u8>, mirror: bool, out: &mut Maps) {
-    let (cols, rows) = (
-        mask.cols.min(field.cos2.cols),
-        mask.rows.min(field.cos2.rows),
-    );
-    out.reset(cols, rows, INPUTS);
-    for r in 0..rows {
-        for c in 0..cols {
-            let src = if mirror { cols - 1 - c } else { c };
-            if mask.get(src, r) == 0 {
-                continue;
-            }
-            let w = field.coherence.get(src, r);
-            let sin = field.sin2.get(src, r) * w;
-            let i = (r * cols + c) * INPUTS;
-            out.data[i] = field.cos2.get(src, r) * w;
-            out.data[i + 1] = if mirror { -sin } else { sin };
-            out.data[i + 2] = 1.0;
-        }
     }
 }
 
@@ -353,44 +485,112 @@ pub fn shipped() -> Option<&'static Runner> {
 mod tests {
     use super::*;
 
-    /// A `cols` × `rows` field of horizontal ridges, all foreground.
-    fn level_field(cols: usize, rows: usize) -> (OrientationField, Grid<u8>) {
-        let field = OrientationField {
-            block: 8,
-            cos2: Grid {
-                cols,
-                rows,
-                data: vec![1.0; cols * rows],
-            },
-            sin2: Grid::new(cols, rows),
-            coherence: Grid {
-                cols,
-                rows,
-                data: vec![1.0; cols * rows],
-            },
-        };
-        let mask = Grid {
-            cols,
-            rows,
-            data: vec![1; cols * rows],
-        };
-        (field, mask)
+    /// Everything the network may read of a made-up print, all foreground.
+    #[derive(Clone)]
+    struct MadeUp {
+        field: OrientationField,
+        tensors: BlockTensors,
+        stats: BlockStats,
+        mask: Grid<u8>,
     }
 
-    /// One convolution: channel 0 copies cos 2θ (centre tap); channel 1
-    /// counts the foreground cells round each cell, less 5.
-    fn tiny_network() -> FieldNet {
-        let mut weight = vec![0.0; 2 * INPUTS * 9];
+    impl MadeUp {
+        /// A `cols` × `rows` print whose doubled ridge angle at each block
+        /// is `angle2(c, r)`, fully coherent, of gradient energy 100 and
+        /// grey `grey(c, r)` (0–255).
+        fn new(
+            cols: usize,
+            rows: usize,
+            angle2: impl Fn(usize, usize) -> f32,
+            grey: impl Fn(usize, usize) -> f32,
+        ) -> MadeUp {
+            let plane = |f: &dyn Fn(usize, usize) -> f32| Grid {
+                cols,
+                rows,
+                data: (0..cols * rows).map(|i| f(i % cols, i / cols)).collect(),
+            };
+            let cos2 = plane(&|c, r| angle2(c, r).cos());
+            let sin2 = plane(&|c, r| angle2(c, r).sin());
+            MadeUp {
+                tensors: BlockTensors {
+                    block: 8,
+                    vx: plane(&|c, r| 100.0 * angle2(c, r).cos()),
+                    vy: plane(&|c, r| 100.0 * angle2(c, r).sin()),
+                    energy: plane(&|_, _| 100.0),
+                },
+                field: OrientationField {
+                    block: 8,
+                    cos2,
+                    sin2,
+                    coherence: plane(&|_, _| 1.0),
+                },
+                stats: BlockStats {
+                    mean: plane(&grey),
+                    std_dev: plane(&|_, _| 40.0),
+                },
+                mask: Grid {
+                    cols,
+                    rows,
+                    data: vec![1; cols * rows],
+                },
+            }
+        }
+
+        /// Horizontal ridges on mid-grey paper.
+        fn level(cols: usize, rows: usize) -> MadeUp {
+            MadeUp::new(cols, rows, |_, _| 0.0, |_, _| 128.0)
+        }
+
+        fn input(&self) -> FieldInput<'_> {
+            FieldInput {
+                field: &self.field,
+                coarse: &self.field,
+                tensors: &self.tensors,
+                stats: &self.stats,
+                mask: &self.mask,
+            }
+        }
+
+        /// The same print seen in a mirror.
+        fn mirrored(&self) -> MadeUp {
+            let mut sin2 = self.field.sin2.mirrored();
+            sin2.data.iter_mut().for_each(|v| *v = -*v);
+            MadeUp {
+                field: OrientationField {
+                    block: 8,
+                    cos2: self.field.cos2.mirrored(),
+                    sin2,
+                    coherence: self.field.coherence.mirrored(),
+                },
+                tensors: self.tensors.mirrored(),
+                stats: BlockStats {
+                    mean: self.stats.mean.mirrored(),
+                    std_dev: self.stats.std_dev.mirrored(),
+                },
+                mask: self.mask.mirrored(),
+            }
+        }
+    }
+
+    /// One convolution over `inputs`: channel 0 copies the first input
+    /// plane (centre tap); channel 1 sums the third input plane round
+    /// each cell (the foreground, for `base`), less 5.
+    fn tiny_network(inputs: Vec<Input>) -> FieldNet {
+        let n: usize = inputs.iter().map(|i| i.planes.channels()).sum();
+        let mut weight = vec![0.0; 2 * n * 9];
         weight[4] = 1.0;
-        for k in 0..9 {
-            weight[(INPUTS + 2) * 9 + k] = 1.0;
+        if n >= 3 {
+            for k in 0..9 {
+                weight[(n + 2) * 9 + k] = 1.0;
+            }
         }
         let mut head = vec![0.0; CLASSES * 4];
         head[0] = 1.0; // class A reads channel 0's mean
         head[4 + 1] = 1.0; // class T reads channel 1's mean
         FieldNet {
+            inputs,
             convs: vec![Conv {
-                inputs: INPUTS,
+                inputs: n,
                 outputs: 2,
                 weight,
                 bias: vec![0.0, -5.0],
@@ -404,59 +604,85 @@ mod tests {
         }
     }
 
-    #[test]
-    fn forward_pass_computes_what_the_layers_say() {
-        let runner = Runner::new(tiny_network()).expect("layers fit");
-        let (field, mask) = level_field(4, 4);
-        let p = runner.predict(&field, &mask, &mut NetScratch::default());
-        // Channel 0 is 1 everywhere. Channel 1 is 0 at the corners (4 − 5,
-        // cut by the ReLU), 1 on the edges and 4 inside; each 2 × 2 pool
-        // holds one inner cell, so both its mean and maximum are 4. Logits
-        // (1, 4, 0, 0, 0); the mirror image is the same field.
-        let e = [1f32.exp(), 4f32.exp(), 1.0, 1.0, 1.0];
+    fn softmax_of(logits: [f32; CLASSES]) -> [f32; CLASSES] {
+        let e = logits.map(f32::exp);
         let sum: f32 = e.iter().sum();
-        for (got, want) in p.iter().zip(e.map(|v| v / sum)) {
-            assert!((got - want).abs() < 1e-6, "{p:?}");
+        e.map(|v| v / sum)
+    }
+
+    fn assert_close(got: [f32; CLASSES], want: [f32; CLASSES]) {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{got:?} against {want:?}");
         }
     }
 
     #[test]
+    fn forward_pass_computes_what_the_layers_say() {
+        let runner = Runner::new(tiny_network(base_only())).expect("layers fit");
+        let print = MadeUp::level(4, 4);
+        let p = runner.predict(&print.input(), &mut NetScratch::default());
+        // Channel 0 is 1 everywhere. Channel 1 is 0 at the corners (4 − 5,
+        // cut by the ReLU), 1 on the edges and 4 inside; each 2 × 2 pool
+        // holds one inner cell, so both its mean and maximum are 4. Logits
+        // (1, 4, 0, 0, 0); the mirror image is the same field.
+        assert_close(p, softmax_of([1.0, 4.0, 0.0, 0.0, 0.0]));
+    }
+
+    #[test]
+    fn one_plane_inputs_are_standardised_as_the_weights_file_says() {
+        // Grey 191.25 / 255 = 0.75, centred on 0.5 and scaled by 0.25: 1.
+        let inputs = vec![Input {
+            planes: Planes::Grey,
+            mean: 0.5,
+            sd: 0.25,
+        }];
+        let runner = Runner::new(tiny_network(inputs)).expect("layers fit");
+        let print = MadeUp::new(4, 4, |_, _| 0.0, |_, _| 191.25);
+        let p = runner.predict(&print.input(), &mut NetScratch::default());
+        assert_close(p, softmax_of([1.0, 0.0, 0.0, 0.0, 0.0]));
+    }
+
+    #[test]
+    fn weights_without_inputs_read_the_ridge_field_alone() {
+        // Files written before the input planes were named.
+        let mut json = serde_json::to_value(tiny_network(base_only())).expect("serialises");
+        json.as_object_mut().expect("an object").remove("inputs");
+        let runner = Runner::from_json(&json.to_string()).expect("loads");
+        assert_eq!(runner.inputs, base_only());
+        assert_eq!(runner.channels, 3);
+    }
+
+    #[test]
     fn layers_that_do_not_fit_are_refused_with_the_reason() {
-        let mut net = tiny_network();
+        let mut net = tiny_network(base_only());
         net.convs[0].inputs = 4;
         let err = Runner::new(net).unwrap_err().to_string();
         assert!(err.contains("convolution 0"), "{err}");
-        let mut net = tiny_network();
+        let mut net = tiny_network(base_only());
         net.head.bias.pop();
         let err = Runner::new(net).unwrap_err().to_string();
         assert!(err.contains("head"), "{err}");
+        let mut net = tiny_network(base_only());
+        net.inputs[0].sd = 0.0;
+        let err = Runner::new(net).unwrap_err().to_string();
+        assert!(err.contains("scale"), "{err}");
         assert!(Runner::from_json("{").is_err());
     }
 
     #[test]
     fn a_mirrored_print_gets_left_and_right_swapped() {
         let runner = shipped().expect("field_net.json loads");
-        // A loop-like field: ridges turning round a point left of centre.
-        let (cols, rows) = (24, 20);
-        let (mut field, mask) = level_field(cols, rows);
-        for r in 0..rows {
-            for c in 0..cols {
-                let (dx, dy) = (c as f32 - 9.0, r as f32 - 8.0);
-                let phi = 2.0 * dy.atan2(dx) + 0.3;
-                field.cos2.set(c, r, phi.cos());
-                field.sin2.set(c, r, phi.sin());
-            }
-        }
-        let mut mirrored = field.clone();
-        for r in 0..rows {
-            for c in 0..cols {
-                mirrored.cos2.set(c, r, field.cos2.get(cols - 1 - c, r));
-                mirrored.sin2.set(c, r, -field.sin2.get(cols - 1 - c, r));
-            }
-        }
+        // A loop-like field, ridges turning round a point left of centre,
+        // on paper darker to the right.
+        let print = MadeUp::new(
+            24,
+            20,
+            |c, r| 2.0 * (r as f32 - 8.0).atan2(c as f32 - 9.0) + 0.3,
+            |c, _| 100.0 + 5.0 * c as f32,
+        );
         let mut scratch = NetScratch::default();
-        let p = runner.predict(&field, &mask, &mut scratch);
-        let q = runner.predict(&mirrored, &mask, &mut scratch);
+        let p = runner.predict(&print.input(), &mut scratch);
+        let q = runner.predict(&print.mirrored().input(), &mut scratch);
         for (a, b) in [(0, 0), (1, 1), (2, 3), (3, 2), (4, 4)] {
             assert!((p[a] - q[b]).abs() < 1e-5, "{p:?} against {q:?}");
         }
@@ -469,8 +695,8 @@ mod tests {
         // still be a distribution, not NaN.
         let runner = shipped().expect("field_net.json loads");
         for (cols, rows) in [(3, 2), (1, 1), (0, 0)] {
-            let (field, mask) = level_field(cols, rows);
-            let p = runner.predict(&field, &mask, &mut NetScratch::default());
+            let print = MadeUp::level(cols, rows);
+            let p = runner.predict(&print.input(), &mut NetScratch::default());
             assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0), "{p:?}");
             assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{p:?}");
         }

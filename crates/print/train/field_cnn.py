@@ -43,10 +43,16 @@ from sklearn.svm import SVC
 CLASSES = "ATLRW"
 
 
+# The channels `evaluate --dump-field` writes per block (its FIELD_CHANNELS);
+# a dump of an earlier version has the first four only.
+FINE_COS, FINE_SIN, FINE_COH, MASK, RAW_COS, RAW_SIN, COARSE_COS, COARSE_SIN, COARSE_COH, ENERGY, GREY = range(11)
+
+
 def load(prefix):
     rows = list(csv.DictReader(open(prefix + ".csv")))
     cols, nrows = int(rows[0]["cols"]), int(rows[0]["rows"])
-    x = np.fromfile(prefix + ".bin", dtype="<f4").reshape(len(rows), 4, nrows, cols)
+    channels = int(rows[0].get("channels") or 4)
+    x = np.fromfile(prefix + ".bin", dtype="<f4").reshape(len(rows), channels, nrows, cols)
     y = np.array([CLASSES.index(r["class"]) for r in rows])
     files = [r["file"] for r in rows]
     splits = sorted(k for k in rows[0] if k.startswith("fold"))
@@ -54,21 +60,47 @@ def load(prefix):
     return files, x, y, folds
 
 
-def inputs(field):
-    """Network input: the doubled-angle vector weighted by coherence, on the
-    foreground only, and the foreground itself."""
-    c2, s2, coh, m = field[:, 0], field[:, 1], field[:, 2], field[:, 3]
-    w = coh * m
-    return np.stack([c2 * w, s2 * w, m], axis=1).astype(np.float32)
+def inputs(field, sets="base"):
+    """Network input, the channels a mirror negates (the sin 2θ parts) and
+    the input planes as `field_net.rs` reads them.
+
+    base: the doubled-angle vector weighted by coherence, on the foreground
+    only, and the foreground itself; raw: the unsmoothed block vector;
+    coarse: the singular points' smoother field; energy: log gradient
+    energy; grey: mean grey; the last two centred and scaled on the
+    foreground of every print (no labels are read)."""
+    m = field[:, MASK]
+    planes, odd, spec = [], [], []
+    for name in sets.split(","):
+        spec.append({"planes": name})
+        if name == "base":
+            w = field[:, FINE_COH] * m
+            odd.append(len(planes) + 1)
+            planes += [field[:, FINE_COS] * w, field[:, FINE_SIN] * w, m]
+        elif name == "raw":
+            odd.append(len(planes) + 1)
+            planes += [field[:, RAW_COS] * m, field[:, RAW_SIN] * m]
+        elif name == "coarse":
+            w = field[:, COARSE_COH] * m
+            odd.append(len(planes) + 1)
+            planes += [field[:, COARSE_COS] * w, field[:, COARSE_SIN] * w]
+        elif name in ("energy", "grey"):
+            v = field[:, ENERGY if name == "energy" else GREY]
+            on = v[m > 0]
+            spec[-1].update(mean=float(on.mean()), sd=float(on.std()))
+            planes.append((v - spec[-1]["mean"]) / spec[-1]["sd"] * m)
+        else:
+            raise SystemExit(f"unknown input set {name!r}")
+    return np.stack(planes, axis=1).astype(np.float32), odd, spec
 
 
 class Net(nn.Module):
-    def __init__(self, width=16, dropout=0.3):
+    def __init__(self, channels=3, width=16, dropout=0.3):
         super().__init__()
         w = width
         self.blocks = nn.ModuleList(
             [
-                nn.Conv2d(3, w, 3, padding=1),
+                nn.Conv2d(channels, w, 3, padding=1),
                 nn.Conv2d(w, 2 * w, 3, padding=1),
                 nn.Conv2d(2 * w, 4 * w, 3, padding=1),
                 nn.Conv2d(4 * w, 4 * w, 3, padding=1),
@@ -86,10 +118,10 @@ class Net(nn.Module):
         return self.head(self.drop(x))
 
 
-def mirror(x, y):
+def mirror(x, y, odd):
     """The print seen in a mirror: columns reversed, sin 2θ negated, L ↔ R."""
     x = x.flip(-1).clone()
-    x[:, 1] = -x[:, 1]
+    x[:, odd] = -x[:, odd]
     y = y.clone()
     left, right = y == 2, y == 3
     y[left], y[right] = 3, 2
@@ -108,10 +140,31 @@ def shift(x, max_shift):
     return out
 
 
-def train(x, y, epochs, seed, width):
+def rotate(x, odd, max_degrees):
+    """Random rotation of each field by up to max_degrees (a print laid a
+    little askew on the card): the cells move, and each doubled-angle
+    vector (a channel in `odd` and the one before it) turns by twice the
+    angle."""
+    n = len(x)
+    phi = (torch.rand(n) * 2 - 1) * np.radians(max_degrees)
+    cos, sin = torch.cos(phi), torch.sin(phi)
+    zero = torch.zeros(n)
+    theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    out = F.grid_sample(x, grid, align_corners=False)
+    # The image turns by −phi when sampling turns by phi (rows point down).
+    c2, s2 = torch.cos(-2 * phi)[:, None, None], torch.sin(-2 * phi)[:, None, None]
+    for k in odd:
+        u, v = out[:, k - 1].clone(), out[:, k].clone()
+        out[:, k - 1] = c2 * u - s2 * v
+        out[:, k] = s2 * u + c2 * v
+    return out
+
+
+def train(x, y, odd, epochs, seed, width, max_degrees=0.0):
     torch.manual_seed(seed)
     np.random.seed(seed)
-    net = Net(width)
+    net = Net(x.shape[1], width)
     counts = np.bincount(y, minlength=5).astype(np.float32)
     weights = torch.tensor((counts.mean() / np.maximum(counts, 1)) ** 0.5)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
@@ -127,10 +180,12 @@ def train(x, y, epochs, seed, width):
             xb, yb = xt[idx], yt[idx]
             flip = torch.rand(len(idx)) < 0.5
             if flip.any():
-                xf, yf = mirror(xb[flip], yb[flip])
+                xf, yf = mirror(xb[flip], yb[flip], odd)
                 xb, yb = xb.clone(), yb.clone()
                 xb[flip], yb[flip] = xf, yf
             xb = shift(xb, 6)
+            if max_degrees > 0:
+                xb = rotate(xb, odd, max_degrees)
             loss = F.cross_entropy(net(xb), yb, weight=weights, label_smoothing=0.05)
             opt.zero_grad()
             loss.backward()
@@ -140,12 +195,12 @@ def train(x, y, epochs, seed, width):
     return net
 
 
-def predict(net, x):
+def predict(net, x, odd):
     with torch.no_grad():
         xt = torch.tensor(x)
         p = F.softmax(net(xt), dim=1)
         # The mirror's answer too, with L and R swapped back.
-        xm, _ = mirror(xt, torch.zeros(len(xt), dtype=torch.long))
+        xm, _ = mirror(xt, torch.zeros(len(xt), dtype=torch.long), odd)
         pm = F.softmax(net(xm), dim=1)[:, [0, 1, 3, 2, 4]]
         return ((p + pm) / 2).numpy()
 
@@ -161,7 +216,7 @@ def report(name, y, p):
     )
 
 
-def export(net, path, x, files, golden):
+def export(net, path, x, odd, spec, files, golden):
     """Weights as `field_net.rs` reads them, batch normalisation folded in."""
     convs = []
     for conv, bn in zip(net.blocks, net.norms):
@@ -184,10 +239,10 @@ def export(net, path, x, files, golden):
     checks = []
     for name in golden:
         i = files.index(name)
-        p = predict(net, x[i : i + 1])[0]
+        p = predict(net, x[i : i + 1], odd)[0]
         checks.append({"file": name, "probabilities": [float(v) for v in p]})
     with open(path, "w") as out:
-        json.dump({"convs": convs, "head": head, "checks": checks}, out)
+        json.dump({"inputs": spec, "convs": convs, "head": head, "checks": checks}, out)
 
 
 def main():
@@ -203,13 +258,15 @@ def main():
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--out")
     ap.add_argument("--rust-splits", type=int, default=0)
+    ap.add_argument("--inputs", default="base", help="comma list of: base, raw, coarse, energy, grey")
+    ap.add_argument("--rotate", type=float, default=0.0, help="random rotations in training, up to this many degrees")
     args = ap.parse_args()
     torch.set_num_threads(2)
     files, field, y, rust_folds = load(args.prefix)
-    x = inputs(field)
+    x, odd, spec = inputs(field, args.inputs)
     if args.export:
-        net = train(x, y, args.epochs, args.seed, args.width)
-        export(net, args.export, x, files, args.golden.split(","))
+        net = train(x, y, odd, args.epochs, args.seed, args.width, args.rotate)
+        export(net, args.export, x, odd, spec, files, args.golden.split(","))
         return
     if args.rust_splits:
         # The engine's own folds (evaluate --dump-field --splits N): the
@@ -222,8 +279,9 @@ def main():
                 t0 = time.time()
                 for k in range(fold_of.max() + 1):
                     tr, te = fold_of != k, fold_of == k
-                    net = train(x[tr], y[tr], args.epochs, 100_000 * args.seed + 1000 * split + k, args.width)
-                    p[te] = predict(net, x[te])
+                    seed = 100_000 * args.seed + 1000 * split + k
+                    net = train(x[tr], y[tr], odd, args.epochs, seed, args.width, args.rotate)
+                    p[te] = predict(net, x[te], odd)
                 print(f"split {split}: {time.time() - t0:.0f} s", flush=True)
                 report(f"network, split {split}", y, p)
                 for name, q in zip(files, p):
@@ -239,8 +297,8 @@ def main():
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     t0 = time.time()
     for k, (tr, te) in enumerate(folds.split(x, y)):
-        net = train(x[tr], y[tr], args.epochs, args.seed * 100 + k, args.width)
-        p_cnn[te] = predict(net, x[te])
+        net = train(x[tr], y[tr], odd, args.epochs, args.seed * 100 + k, args.width, args.rotate)
+        p_cnn[te] = predict(net, x[te], odd)
         scaler = StandardScaler().fit(f[tr])
         svm = SVC(C=1.0, gamma="scale", class_weight=class_weight, probability=True, random_state=0)
         svm.fit(scaler.transform(f[tr]), y[tr])

@@ -31,8 +31,8 @@
 //!
 //! The field network ([`vantay_print::field_net`]) is trained outside, by
 //! `train/field_cnn.py`, on what `--dump-field PREFIX` writes: every
-//! print's ridge-direction field and its fold in each of the `--splits`
-//! splits. The trainer's out-of-fold answers, read back by `--network-oof
+//! print's planes on the block grid (see `FIELD_CHANNELS`) and its fold in
+//! each of the `--splits` splits. The trainer's out-of-fold answers, read back by `--network-oof
 //! FILE`, are then mixed with the machines' probabilities of the same folds
 //! (`--network-weight W`, the network's share; 1 = the network alone;
 //! `--sharpness X` the power that calibrates their confidence), so

@@ -1,8 +1,9 @@
 """Cross-validated convolutional classifier on the orientation field.
 
 Reads the field dumped by `evaluate --dump-field PREFIX` (PREFIX.bin:
-little-endian f32 [prints, 4, rows, cols] = cos 2θ, sin 2θ, coherence,
-foreground; PREFIX.csv: file, class, …) and the features of `--dump FILE`,
+little-endian f32 [prints, channels, rows, cols], the channels listed at
+FINE_COS below; PREFIX.csv: file, class, cols, rows, channels, folds) and
+the features of `--dump FILE`,
 and measures, on the same stratified 10 folds:
   - the network alone,
   - scikit-learn's RBF SVM on the engine's features (the shipped learner's

@@ -15,7 +15,8 @@
 //!    [`pattern::evidence`] runs 4–7 and gathers the class features;
 //! 8. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and
 //!    subtype, from those features and from [`field_net`], a small
-//!    convolutional network that reads the ridge-direction field itself;
+//!    convolutional network that reads the ridge-direction fields, the
+//!    gradient energy and the grey level block by block;
 //! 9. [`ridge_count`]: core–delta ridge counts;
 //! 10. [`quality`]: a 0–100 score and a per-block map.
 //!

@@ -80,14 +80,16 @@ pub enum Classifier {
 
 /// Weight of the field network's probabilities when they are averaged with
 /// the support-vector machines' (`evaluate --network-weight`; chosen on the
-/// cross-validation folds from 0.5, 0.7 and 1).
+/// cross-validation folds from 0.5, 0.7 and 1, and kept when the network
+/// read more planes: 0.6–0.9 all within a few tenths).
 pub const NETWORK_WEIGHT: f32 = 0.7;
 
 /// Power applied to the mixed probabilities so that the stated confidence
 /// matches how often the class is right (`evaluate --sharpness`; chosen on
-/// the folds from 1.5, 2, 2.5 and 3 by the calibration error, as the
-/// machines' slope was).
-pub const SHARPNESS: f32 = 1.5;
+/// the folds by the calibration error, as the machines' slope was: from
+/// 1.5, 2, 2.5 and 3 at first, then from 1.25, 1.5, 1.75 and 2 once the
+/// network read more planes).
+pub const SHARPNESS: f32 = 1.75;
 
 impl Classifier {
     /// The class and its probability, from the features and, where the

@@ -259,6 +259,7 @@ def main():
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--out")
     ap.add_argument("--rust-splits", type=int, default=0)
+    ap.add_argument("--from-split", type=int, default=0, help="with --rust-splits: skip the splits before this one")
     ap.add_argument("--inputs", default="base", help="comma list of: base, raw, coarse, energy, grey")
     ap.add_argument("--rotate", type=float, default=0.0, help="random rotations in training, up to this many degrees")
     args = ap.parse_args()
@@ -274,7 +275,7 @@ def main():
         # network's out-of-fold probabilities, for evaluate --network-oof.
         with open(args.out, "w") as out:
             out.write("file,split,A,T,L,R,W\n")
-            for split in range(args.rust_splits):
+            for split in range(args.from_split, args.rust_splits):
                 p = np.zeros((len(y), 5))
                 fold_of = rust_folds[:, split]
                 t0 = time.time()

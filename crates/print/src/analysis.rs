@@ -202,16 +202,13 @@ impl Extractor {
         let (field, coarse) = (&self.scratch.fields[0], &self.scratch.fields[1]);
         frequency::compute(image, field, &self.mask, &p, &mut self.periods);
         let pattern::Evidence { points, features } = evidence;
-        let network = self.network.map(|net| {
-            let input = field_net::FieldInput {
-                field,
-                coarse,
-                tensors: &self.tensors,
-                stats: &self.stats,
-                mask: &self.mask,
-            };
-            net.predict(&input, &mut self.network_scratch)
-        });
+        // The network's scratch is taken out so that its input can borrow
+        // the rest of the extractor.
+        let mut scratch = std::mem::take(&mut self.network_scratch);
+        let network = self
+            .network
+            .map(|net| net.predict(&self.network_input(), &mut scratch));
+        self.network_scratch = scratch;
         let class = classify::classify(
             &features,
             &points,

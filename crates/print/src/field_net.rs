@@ -331,22 +331,19 @@ impl Runner {
                     cell[k] = v;
                     k += 1;
                 };
+                // A field's doubled-angle vector weighted by its coherence.
+                let weighted = |f: &OrientationField| {
+                    let w = f.coherence.get(src, r);
+                    [f.cos2.get(src, r) * w, sign * f.sin2.get(src, r) * w]
+                };
                 for input in &self.inputs {
                     let standard = |v: f32| (v - input.mean) / input.sd;
                     match input.planes {
-                        Planes::Base | Planes::Coarse => {
-                            let f = if input.planes == Planes::Base {
-                                field
-                            } else {
-                                coarse
-                            };
-                            let w = f.coherence.get(src, r);
-                            put(f.cos2.get(src, r) * w);
-                            put(sign * f.sin2.get(src, r) * w);
-                            if input.planes == Planes::Base {
-                                put(1.0);
-                            }
+                        Planes::Base => {
+                            weighted(field).into_iter().for_each(&mut put);
+                            put(1.0);
                         }
+                        Planes::Coarse => weighted(coarse).into_iter().for_each(&mut put),
                         Planes::Raw => {
                             let e = tensors.energy.get(src, r);
                             let over = |v: f32| if e > 0.0 { v / e } else { 0.0 };

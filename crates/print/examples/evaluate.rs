@@ -305,8 +305,10 @@ struct Sample {
 /// field (cos 2θ, sin 2θ, coherence), the foreground, the unsmoothed block
 /// tensor over its energy (cos 2θ · coherence, sin 2θ · coherence of the
 /// block alone), the singular points' smoother field (cos 2θ, sin 2θ,
-/// coherence), the log of the gradient energy and the mean grey (0–1).
-const FIELD_CHANNELS: usize = 11;
+/// coherence), the log of the gradient energy, the mean grey (0–1), and
+/// the unsmoothed vector of each of the block's four 4-pixel quarters
+/// (top left, top right, bottom left, bottom right; cos, then sin each).
+const FIELD_CHANNELS: usize = 19;
 
 fn field_channels(
     fields: &[vantay_print::orientation::OrientationField],
@@ -334,6 +336,26 @@ fn field_channels(
         }
         *g = sum as f32 / (block * block * 255) as f32;
     }
+    // The same tensors on blocks half the side, each block's quarters
+    // stacked as channels of its cell.
+    let mut quarters = BlockTensors::default();
+    vantay_print::orientation::block_tensors(image, block / 2, &mut quarters);
+    let quarter = |dx: usize, dy: usize, v: &Grid<f32>| -> Vec<f32> {
+        (0..mask.data.len())
+            .map(|i| {
+                let (c, r) = (2 * (i % mask.cols) + dx, 2 * (i / mask.cols) + dy);
+                if c >= quarters.energy.cols || r >= quarters.energy.rows {
+                    return 0.0;
+                }
+                let e = quarters.energy.get(c, r);
+                if e > 0.0 {
+                    v.get(c, r) / e
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    };
     let channels: [Vec<f32>; FIELD_CHANNELS] = [
         fine.cos2.data.clone(),
         fine.sin2.data.clone(),
@@ -351,6 +373,14 @@ fn field_channels(
             .map(|&e| (1.0 + e).ln())
             .collect(),
         grey,
+        quarter(0, 0, &quarters.vx),
+        quarter(0, 0, &quarters.vy),
+        quarter(1, 0, &quarters.vx),
+        quarter(1, 0, &quarters.vy),
+        quarter(0, 1, &quarters.vx),
+        quarter(0, 1, &quarters.vy),
+        quarter(1, 1, &quarters.vx),
+        quarter(1, 1, &quarters.vy),
     ];
     channels.concat()
 }

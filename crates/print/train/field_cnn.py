@@ -32,6 +32,7 @@ import argparse
 import csv
 import json
 import time
+from collections import namedtuple
 
 import numpy as np
 import torch
@@ -47,6 +48,9 @@ CLASSES = "ATLRW"
 # The channels `evaluate --dump-field` writes per block (its FIELD_CHANNELS);
 # a dump of an earlier version has the first four only.
 FINE_COS, FINE_SIN, FINE_COH, MASK, RAW_COS, RAW_SIN, COARSE_COS, COARSE_SIN, COARSE_COH, ENERGY, GREY = range(11)
+# Then the unsmoothed vector (cos, sin) of each 4-pixel quarter of the
+# block: top left, top right, bottom left, bottom right.
+QUARTERS = 11
 
 
 def load(prefix):
@@ -61,19 +65,34 @@ def load(prefix):
     return files, x, y, folds
 
 
+# How a mirror changes the input channels: which it negates (the sin 2θ
+# parts) and the order it reads them in (left and right quarters trade places).
+Mirror = namedtuple("Mirror", "negated order")
+
+
 def inputs(field, sets="base"):
-    """Network input, the channels a mirror negates (the sin 2θ parts) and
-    the input planes as `field_net.rs` reads them.
+    """Network input, how a mirror changes its channels, and the input
+    planes as `field_net.rs` reads them.
 
     base: the doubled-angle vector weighted by coherence, on the foreground
     only, and the foreground itself; raw: the unsmoothed block vector;
     coarse: the singular points' smoother field; energy: log gradient
     energy; grey: mean grey; the last two centred and scaled on the
-    foreground of every print (no labels are read)."""
+    foreground of every print (no labels are read); quarters: the
+    unsmoothed vectors of the block's 4-pixel quarters (an experiment: the
+    engine does not read these yet)."""
     m = field[:, MASK]
-    planes, odd, spec = [], [], []
+    planes, odd, spec, order = [], [], [], []
     for name in sets.split(","):
         spec.append({"planes": name})
+        start = len(planes)
+        if name == "quarters":
+            # In a mirror the left and right quarters trade places.
+            for q in range(4):
+                odd.append(start + 2 * q + 1)
+                planes += [field[:, QUARTERS + 2 * q] * m, field[:, QUARTERS + 2 * q + 1] * m]
+            order += [start + 2 * (q ^ 1) + j for q in range(4) for j in range(2)]
+            continue
         if name == "base":
             w = field[:, FINE_COH] * m
             odd.append(len(planes) + 1)
@@ -92,7 +111,8 @@ def inputs(field, sets="base"):
             planes.append((v - spec[-1]["mean"]) / spec[-1]["sd"] * m)
         else:
             raise SystemExit(f"unknown input set {name!r}")
-    return np.stack(planes, axis=1).astype(np.float32), odd, spec
+        order += range(start, len(planes))
+    return np.stack(planes, axis=1).astype(np.float32), Mirror(odd, order), spec
 
 
 class Net(nn.Module):
@@ -119,10 +139,11 @@ class Net(nn.Module):
         return self.head(self.drop(x))
 
 
-def mirror(x, y, odd):
-    """The print seen in a mirror: columns reversed, sin 2θ negated, L ↔ R."""
-    x = x.flip(-1).clone()
-    x[:, odd] = -x[:, odd]
+def mirror(x, y, mirrored):
+    """The print seen in a mirror: columns reversed, sin 2θ negated, L ↔ R.
+    `mirrored` is the `Mirror` that `inputs` returns."""
+    x = x.flip(-1)[:, mirrored.order].clone()
+    x[:, mirrored.negated] = -x[:, mirrored.negated]
     y = y.clone()
     left, right = y == 2, y == 3
     y[left], y[right] = 3, 2
@@ -141,10 +162,10 @@ def shift(x, max_shift):
     return out
 
 
-def rotate(x, odd, max_degrees):
+def rotate(x, mirrored, max_degrees):
     """Random rotation of each field by up to max_degrees (a print laid a
     little askew on the card): the cells move, and each doubled-angle
-    vector (a channel in `odd` and the one before it) turns by twice the
+    vector (a channel in `mirrored.negated` and the one before it) turns by twice the
     angle."""
     n = len(x)
     phi = (torch.rand(n) * 2 - 1) * np.radians(max_degrees)
@@ -155,14 +176,14 @@ def rotate(x, odd, max_degrees):
     out = F.grid_sample(x, grid, align_corners=False)
     # The image turns by −phi when sampling turns by phi (rows point down).
     c2, s2 = torch.cos(-2 * phi)[:, None, None], torch.sin(-2 * phi)[:, None, None]
-    for k in odd:
+    for k in mirrored.negated:
         u, v = out[:, k - 1].clone(), out[:, k].clone()
         out[:, k - 1] = c2 * u - s2 * v
         out[:, k] = s2 * u + c2 * v
     return out
 
 
-def train(x, y, odd, epochs, seed, width, max_degrees=0.0):
+def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0):
     torch.manual_seed(seed)
     np.random.seed(seed)
     net = Net(x.shape[1], width)
@@ -181,12 +202,12 @@ def train(x, y, odd, epochs, seed, width, max_degrees=0.0):
             xb, yb = xt[idx], yt[idx]
             flip = torch.rand(len(idx)) < 0.5
             if flip.any():
-                xf, yf = mirror(xb[flip], yb[flip], odd)
+                xf, yf = mirror(xb[flip], yb[flip], mirrored)
                 xb, yb = xb.clone(), yb.clone()
                 xb[flip], yb[flip] = xf, yf
             xb = shift(xb, 6)
             if max_degrees > 0:
-                xb = rotate(xb, odd, max_degrees)
+                xb = rotate(xb, mirrored, max_degrees)
             loss = F.cross_entropy(net(xb), yb, weight=weights, label_smoothing=0.05)
             opt.zero_grad()
             loss.backward()
@@ -196,12 +217,12 @@ def train(x, y, odd, epochs, seed, width, max_degrees=0.0):
     return net
 
 
-def predict(net, x, odd):
+def predict(net, x, mirrored):
     with torch.no_grad():
         xt = torch.tensor(x)
         p = F.softmax(net(xt), dim=1)
         # The mirror's answer too, with L and R swapped back.
-        xm, _ = mirror(xt, torch.zeros(len(xt), dtype=torch.long), odd)
+        xm, _ = mirror(xt, torch.zeros(len(xt), dtype=torch.long), mirrored)
         pm = F.softmax(net(xm), dim=1)[:, [0, 1, 3, 2, 4]]
         return ((p + pm) / 2).numpy()
 
@@ -217,7 +238,7 @@ def report(name, y, p):
     )
 
 
-def export(net, path, x, odd, spec, files, golden):
+def export(net, path, x, mirrored, spec, files, golden):
     """Weights as `field_net.rs` reads them, batch normalisation folded in."""
     convs = []
     for conv, bn in zip(net.blocks, net.norms):
@@ -240,7 +261,7 @@ def export(net, path, x, odd, spec, files, golden):
     checks = []
     for name in golden:
         i = files.index(name)
-        p = predict(net, x[i : i + 1], odd)[0]
+        p = predict(net, x[i : i + 1], mirrored)[0]
         checks.append({"file": name, "probabilities": [float(v) for v in p]})
     with open(path, "w") as out:
         json.dump({"inputs": spec, "convs": convs, "head": head, "checks": checks}, out)
@@ -265,10 +286,12 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
     files, field, y, rust_folds = load(args.prefix)
-    x, odd, spec = inputs(field, args.inputs)
+    if args.rotate and "quarters" in args.inputs:
+        raise SystemExit("--rotate cannot turn the quarters' places within a block")
+    x, mirrored, spec = inputs(field, args.inputs)
     if args.export:
-        net = train(x, y, odd, args.epochs, args.seed, args.width, args.rotate)
-        export(net, args.export, x, odd, spec, files, args.golden.split(","))
+        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate)
+        export(net, args.export, x, mirrored, spec, files, args.golden.split(","))
         return
     if args.rust_splits:
         # The engine's own folds (evaluate --dump-field --splits N): the
@@ -282,8 +305,8 @@ def main():
                 for k in range(fold_of.max() + 1):
                     tr, te = fold_of != k, fold_of == k
                     seed = 100_000 * args.seed + 1000 * split + k
-                    net = train(x[tr], y[tr], odd, args.epochs, seed, args.width, args.rotate)
-                    p[te] = predict(net, x[te], odd)
+                    net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate)
+                    p[te] = predict(net, x[te], mirrored)
                 print(f"split {split}: {time.time() - t0:.0f} s", flush=True)
                 report(f"network, split {split}", y, p)
                 for name, q in zip(files, p):
@@ -299,8 +322,8 @@ def main():
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     t0 = time.time()
     for k, (tr, te) in enumerate(folds.split(x, y)):
-        net = train(x[tr], y[tr], odd, args.epochs, args.seed * 100 + k, args.width, args.rotate)
-        p_cnn[te] = predict(net, x[te], odd)
+        net = train(x[tr], y[tr], mirrored, args.epochs, args.seed * 100 + k, args.width, args.rotate)
+        p_cnn[te] = predict(net, x[te], mirrored)
         scaler = StandardScaler().fit(f[tr])
         svm = SVC(C=1.0, gamma="scale", class_weight=class_weight, probability=True, random_state=0)
         svm.fit(scaler.transform(f[tr]), y[tr])

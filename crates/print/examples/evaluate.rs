@@ -47,7 +47,8 @@ use vantay_print::classify::FeatureSet;
 use vantay_print::classify::{self, Anchor, GridLayout, GridShape, PatternClass};
 use vantay_print::grid::Grid;
 use vantay_print::model::{self, Classifier, Model, TrainOptions};
-use vantay_print::orientation::BlockTensors;
+use vantay_print::normalize::{self, BlockStats};
+use vantay_print::orientation::{self, BlockTensors, OrientationField};
 use vantay_print::params::Params;
 use vantay_print::pattern;
 use vantay_print::svm::{Svm, SvmOptions};
@@ -296,8 +297,7 @@ struct Sample {
     features: Vec<f32>,
     /// Features of the print seen in a mirror (empty unless asked for).
     mirrored: Vec<f32>,
-    /// The ridge-direction field (cos 2θ, sin 2θ, coherence, foreground),
-    /// for `--dump-field`.
+    /// The planes of `FIELD_CHANNELS`, for `--dump-field`.
     field: Vec<f32>,
 }
 
@@ -311,76 +311,59 @@ struct Sample {
 const FIELD_CHANNELS: usize = 19;
 
 fn field_channels(
-    fields: &[vantay_print::orientation::OrientationField],
+    fields: &[OrientationField],
     tensors: &BlockTensors,
     mask: &Grid<u8>,
     image: &image::GrayImage,
 ) -> Vec<f32> {
     let (fine, coarse) = (&fields[0], &fields[1]);
-    let raw = |v: &Grid<f32>| -> Vec<f32> {
-        v.data
-            .iter()
-            .zip(&tensors.energy.data)
-            .map(|(&v, &e)| if e > 0.0 { v / e } else { 0.0 })
-            .collect()
-    };
-    let block = tensors.block;
-    let mut grey = vec![0f32; mask.data.len()];
-    for (i, g) in grey.iter_mut().enumerate() {
-        let (c, r) = (i % mask.cols, i / mask.cols);
-        let mut sum = 0u32;
-        for y in r * block..((r + 1) * block).min(image.height() as usize) {
-            for x in c * block..((c + 1) * block).min(image.width() as usize) {
-                sum += u32::from(image.get_pixel(x as u32, y as u32)[0]);
-            }
-        }
-        *g = sum as f32 / (block * block * 255) as f32;
-    }
-    // The same tensors on blocks half the side, each block's quarters
-    // stacked as channels of its cell.
-    let mut quarters = BlockTensors::default();
-    vantay_print::orientation::block_tensors(image, block / 2, &mut quarters);
-    let quarter = |dx: usize, dy: usize, v: &Grid<f32>| -> Vec<f32> {
-        (0..mask.data.len())
+    let (cols, cells) = (mask.cols, mask.data.len());
+    // Component `k` of the unsmoothed vector of every block of `t`, on a
+    // grid `scale` times as fine as the mask's, offset by (`dx`, `dy`)
+    // within each cell (zero past its edge).
+    let unsmoothed = |t: &BlockTensors, scale: usize, dx: usize, dy: usize, k: usize| {
+        (0..cells)
             .map(|i| {
-                let (c, r) = (2 * (i % mask.cols) + dx, 2 * (i / mask.cols) + dy);
-                if c >= quarters.energy.cols || r >= quarters.energy.rows {
-                    return 0.0;
-                }
-                let e = quarters.energy.get(c, r);
-                if e > 0.0 {
-                    v.get(c, r) / e
+                let (c, r) = (scale * (i % cols) + dx, scale * (i / cols) + dy);
+                if c < t.energy.cols && r < t.energy.rows {
+                    t.unsmoothed(c, r)[k]
                 } else {
                     0.0
                 }
             })
-            .collect()
+            .collect::<Vec<f32>>()
     };
+    // Grey as the network reads it: the block means of normalisation.
+    let mut stats = BlockStats::default();
+    normalize::compute(image, tensors.block, &mut stats);
+    let grey = (0..cells)
+        .map(|i| stats.mean.get(i % cols, i / cols) / 255.0)
+        .collect();
+    // The same tensors on blocks half the side, each block's quarters
+    // stacked as channels of its cell.
+    let mut quarters = BlockTensors::default();
+    orientation::block_tensors(image, tensors.block / 2, &mut quarters);
+    let quarter = |dx, dy, k| unsmoothed(&quarters, 2, dx, dy, k);
     let channels: [Vec<f32>; FIELD_CHANNELS] = [
         fine.cos2.data.clone(),
         fine.sin2.data.clone(),
         fine.coherence.data.clone(),
         mask.data.iter().map(|&m| f32::from(m)).collect(),
-        raw(&tensors.vx),
-        raw(&tensors.vy),
+        unsmoothed(tensors, 1, 0, 0, 0),
+        unsmoothed(tensors, 1, 0, 0, 1),
         coarse.cos2.data.clone(),
         coarse.sin2.data.clone(),
         coarse.coherence.data.clone(),
-        tensors
-            .energy
-            .data
-            .iter()
-            .map(|&e| (1.0 + e).ln())
-            .collect(),
+        tensors.energy.data.iter().map(|e| e.ln_1p()).collect(),
         grey,
-        quarter(0, 0, &quarters.vx),
-        quarter(0, 0, &quarters.vy),
-        quarter(1, 0, &quarters.vx),
-        quarter(1, 0, &quarters.vy),
-        quarter(0, 1, &quarters.vx),
-        quarter(0, 1, &quarters.vy),
-        quarter(1, 1, &quarters.vx),
-        quarter(1, 1, &quarters.vy),
+        quarter(0, 0, 0),
+        quarter(0, 0, 1),
+        quarter(1, 0, 0),
+        quarter(1, 0, 1),
+        quarter(0, 1, 0),
+        quarter(0, 1, 1),
+        quarter(1, 1, 0),
+        quarter(1, 1, 1),
     ];
     channels.concat()
 }

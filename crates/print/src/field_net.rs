@@ -345,10 +345,9 @@ impl Runner {
                         }
                         Planes::Coarse => weighted(coarse).into_iter().for_each(&mut put),
                         Planes::Raw => {
-                            let e = tensors.energy.get(src, r);
-                            let over = |v: f32| if e > 0.0 { v / e } else { 0.0 };
-                            put(over(tensors.vx.get(src, r)));
-                            put(sign * over(tensors.vy.get(src, r)));
+                            let [x, y] = tensors.unsmoothed(src, r);
+                            put(x);
+                            put(sign * y);
                         }
                         Planes::Energy => put(standard(tensors.energy.get(src, r).ln_1p())),
                         Planes::Grey => put(standard(stats.mean.get(src, r) / 255.0)),

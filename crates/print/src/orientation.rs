@@ -37,6 +37,18 @@ impl BlockTensors {
             energy: self.energy.mirrored(),
         }
     }
+
+    /// Block (`c`, `r`)'s own doubled-angle vector over its gradient
+    /// energy: the ridge direction before any smoothing, as long as the
+    /// block's own coherence (zero on a flat block).
+    pub fn unsmoothed(&self, c: usize, r: usize) -> [f32; 2] {
+        let e = self.energy.get(c, r);
+        if e > 0.0 {
+            [self.vx.get(c, r) / e, self.vy.get(c, r) / e]
+        } else {
+            [0.0, 0.0]
+        }
+    }
 }
 
 /// A smoothed orientation field.

@@ -38,6 +38,9 @@
 //! `--sharpness X` the power that calibrates their confidence), so
 //! the shipped combination is measured on exactly the folds above. Without
 //! `--network-oof` the machines are measured alone, as before.
+//! `--write-machines-oof FILE` writes the machines' own out-of-fold
+//! probabilities in the same layout, for studies of the mix outside the
+//! engine (`train/mix_study.py`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -79,13 +82,15 @@ struct Options {
     symmetry: bool,
     dump_field: Option<PathBuf>,
     network_oof: Option<PathBuf>,
-    network_weight: f32,
-    sharpness: f32,
+    mix: model::Mix,
     mask_from: Option<PathBuf>,
     learner: Learner,
     svm: SvmOptions,
     svm_slope: Option<f32>,
     time_classifiers: bool,
+    /// Where to write the machines' out-of-fold probabilities (CSV in the
+    /// layout of `--network-oof`), for mixing studies outside the engine.
+    write_machines_oof: Option<PathBuf>,
 }
 
 /// Which learner scores the folds.
@@ -127,12 +132,12 @@ fn parse_options() -> Options {
         symmetry: classify::SHIPPED_SYMMETRY,
         dump_field: None,
         network_oof: None,
-        network_weight: vantay_print::model::NETWORK_WEIGHT,
-        sharpness: vantay_print::model::SHARPNESS,
+        mix: model::Mix::SHIPPED,
         mask_from: None,
         learner: Learner::SvmVote,
         svm: SvmOptions::default(),
         svm_slope: None,
+        write_machines_oof: None,
         time_classifiers: false,
     };
     let mut args = std::env::args().skip(1);
@@ -164,15 +169,19 @@ fn parse_options() -> Options {
             "--network-oof" => {
                 options.network_oof = Some(args.next().expect("--network-oof FILE").into())
             }
+            "--write-machines-oof" => {
+                options.write_machines_oof =
+                    Some(args.next().expect("--write-machines-oof FILE").into())
+            }
             "--network-weight" => {
-                options.network_weight = args
+                options.mix.network_weight = args
                     .next()
                     .expect("--network-weight W")
                     .parse()
                     .expect("a number")
             }
             "--sharpness" => {
-                options.sharpness = args
+                options.mix.sharpness = args
                     .next()
                     .expect("--sharpness X")
                     .parse()
@@ -494,15 +503,10 @@ fn main() {
             .network_oof
             .as_deref()
             .map(|path| read_network_oof(path, &samples, options.splits));
+        let mut machines_oof = Vec::new();
         for split in 0..options.splits {
-            let mixed = network.as_ref().map(|n| {
-                (
-                    n[split].as_slice(),
-                    options.network_weight,
-                    options.sharpness,
-                )
-            });
-            let p = cross_validate(
+            let mixed = network.as_ref().map(|n| (n[split].as_slice(), options.mix));
+            let (p, machines) = cross_validate(
                 &samples,
                 options.folds,
                 &train_options,
@@ -511,6 +515,7 @@ fn main() {
                 (options.mirror, options.tta),
                 (options.learner, &options.svm, options.svm_slope, mixed),
             );
+            machines_oof.push(machines);
             reliability.extend(p.iter().zip(&truth).map(|(a, t)| (a.1, a.0 == *t)));
             let p: Vec<PatternClass> = p.into_iter().map(|a| a.0).collect();
             let (overall, recall) = scores_of(&truth, &p);
@@ -525,6 +530,9 @@ fn main() {
             if split == 0 {
                 predicted = p;
             }
+        }
+        if let Some(path) = &options.write_machines_oof {
+            write_oof(path, &samples, &machines_oof);
         }
         let title = format!(
             "{:?} (network l2 {l2}), {}-fold cross-validation, {} split(s) pooled",
@@ -704,10 +712,12 @@ fn cross_validate(
         Option<f32>,
         Option<NetworkMix>,
     ),
-) -> Vec<(PatternClass, f32)> {
+) -> (Vec<(PatternClass, f32)>, Vec<[f32; 5]>) {
     let fold_of = fold_assignment(samples, folds, split);
     let mut predicted = vec![(PatternClass::A, 0.0); samples.len()];
-    let results: Vec<Vec<(usize, (PatternClass, f32))>> = (0..folds)
+    let mut machines = vec![[0.0; 5]; samples.len()];
+    type Answer = (usize, (PatternClass, f32), [f32; 5]);
+    let results: Vec<Vec<Answer>> = (0..folds)
         .into_par_iter()
         .map(|fold| {
             let train = training_set(
@@ -753,16 +763,15 @@ fn cross_validate(
                             }
                         }
                     }
-                    if let (Some(svm), Some((net, weight, sharpness))) = (&svm, network) {
-                        let own = svm.predict(&s.features);
-                        let mixed = model::mix(&own, &net[i], weight, sharpness);
-                        return (i, model::most_likely(&mixed));
+                    let own = svm.as_ref().map(|svm| svm.predict(&s.features));
+                    if let (Some(own), Some((net, mix))) = (own, network) {
+                        let mixed = mix.apply(&own, &net[i]);
+                        return (i, model::most_likely(&mixed), own);
                     }
-                    if let Some(svm) = &svm {
+                    if let (Some(svm), Some(q)) = (&svm, own) {
                         if learner == Learner::SvmVote {
-                            return (i, svm.decide(&s.features));
+                            return (i, svm.decide(&s.features), q);
                         }
-                        let q = svm.predict(&s.features);
                         let weight = models.len().max(1) as f32;
                         p.iter_mut().zip(q).for_each(|(a, b)| *a += weight * b);
                     }
@@ -770,20 +779,38 @@ fn cross_validate(
                         .max_by(|&a, &b| p[a].total_cmp(&p[b]))
                         .unwrap_or(0);
                     let confidence = p[best] / p.iter().sum::<f32>().max(f32::MIN_POSITIVE);
-                    (i, (PatternClass::ALL[best], confidence))
+                    (
+                        i,
+                        (PatternClass::ALL[best], confidence),
+                        own.unwrap_or_default(),
+                    )
                 })
                 .collect()
         })
         .collect();
-    for (i, answer) in results.into_iter().flatten() {
+    for (i, answer, own) in results.into_iter().flatten() {
         predicted[i] = answer;
+        machines[i] = own;
     }
-    predicted
+    (predicted, machines)
 }
 
-/// The field network's out-of-fold answers for one split (one per sample),
-/// its weight in the mix and the mix's sharpness ([`model::mix`]).
-type NetworkMix<'a> = (&'a [[f32; 5]], f32, f32);
+/// Out-of-fold probabilities, one row per sample and split, in the layout
+/// `--network-oof` reads (`file,split,A,T,L,R,W`).
+fn write_oof(path: &Path, samples: &[Sample], per_split: &[Vec<[f32; 5]>]) {
+    let mut text = String::from("file,split,A,T,L,R,W\n");
+    for (split, rows) in per_split.iter().enumerate() {
+        for (sample, p) in samples.iter().zip(rows) {
+            let cells: Vec<String> = p.iter().map(|v| format!("{v:.6}")).collect();
+            text += &format!("{},{split},{}\n", sample.file, cells.join(","));
+        }
+    }
+    std::fs::write(path, text).expect("write --write-machines-oof");
+}
+
+/// The field network's out-of-fold answers for one split (one per sample)
+/// and how they are combined with the machines'.
+type NetworkMix<'a> = (&'a [[f32; 5]], model::Mix);
 
 /// The field network's out-of-fold probabilities (`train/field_cnn.py
 /// --rust-splits`): per split, one row per sample in `samples` order.

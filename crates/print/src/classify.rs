@@ -7,7 +7,7 @@
 //! ([`crate::flow`]). Its probabilities are mixed with those of a
 //! convolutional network that reads the orientation field itself
 //! ([`crate::field_net`]), which carries most of the decision
-//! ([`crate::model::NETWORK_WEIGHT`]). Where no model is given, the textbook rules
+//! ([`crate::model::Mix`]). Where no model is given, the textbook rules
 //! on singular points alone decide (arch: none; loop: one core, one delta
 //! to its side; whorl: two deltas or two cores; tented arch: a delta under
 //! its core). The subtype is read from the singular points by rules.

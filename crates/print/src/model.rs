@@ -78,23 +78,51 @@ pub enum Classifier {
     SupportVectors(Svm),
 }
 
-/// Weight of the field network's probabilities when they are averaged with
-/// the support-vector machines' (`evaluate --network-weight`; chosen on the
-/// cross-validation folds from 0.5, 0.7 and 1, and kept when the network
-/// read more planes: 0.6–0.9 all within a few tenths).
-pub const NETWORK_WEIGHT: f32 = 0.7;
+/// How the machines' and the field network's probabilities become one
+/// answer: their weighted mean, sharpened so that the stated confidence
+/// matches how often the class is right.
+///
+/// No weight per class: weighing arches and tented arches up in the
+/// decision looked worth 1.8 points of mean recall when chosen on one fold
+/// split, but nothing once each fold's weights were chosen without its own
+/// prints (`train/mix_study.py`, docs/benchmarks/print.md, eighth round).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mix {
+    /// The network's share of the mean (`evaluate --network-weight`; chosen
+    /// on the cross-validation folds from 0.5, 0.7 and 1, and kept when the
+    /// network read more planes: 0.6–0.9 all within a few tenths).
+    pub network_weight: f32,
+    /// Power applied to the mean (`evaluate --sharpness`; chosen on the
+    /// folds by the calibration error, as the machines' slope was: from
+    /// 1.5, 2, 2.5 and 3 at first, then from 1.25, 1.5, 1.75 and 2 once the
+    /// network read more planes).
+    pub sharpness: f32,
+}
 
-/// Power applied to the mixed probabilities so that the stated confidence
-/// matches how often the class is right (`evaluate --sharpness`; chosen on
-/// the folds by the calibration error, as the machines' slope was: from
-/// 1.5, 2, 2.5 and 3 at first, then from 1.25, 1.5, 1.75 and 2 once the
-/// network read more planes).
-pub const SHARPNESS: f32 = 1.75;
+impl Mix {
+    /// The combination the engine uses.
+    pub const SHIPPED: Mix = Mix {
+        network_weight: 0.7,
+        sharpness: 1.75,
+    };
+
+    /// The combined probabilities. The mean of two models is less sure than
+    /// either (and the network is trained with smoothed labels), so it
+    /// understates how often it is right; the power restores that without
+    /// changing which class is largest.
+    pub fn apply(&self, own: &[f32; CLASSES], network: &[f32; CLASSES]) -> [f32; CLASSES] {
+        let w = self.network_weight;
+        let sharpened: [f32; CLASSES] =
+            std::array::from_fn(|k| (w * network[k] + (1.0 - w) * own[k]).powf(self.sharpness));
+        let sum = sharpened.iter().sum::<f32>().max(f32::MIN_POSITIVE);
+        sharpened.map(|p| p / sum)
+    }
+}
 
 impl Classifier {
     /// The class and its probability, from the features and, where the
     /// field network ([`crate::field_net`]) read the print, its probabilities
-    /// too: their weighted mean ([`NETWORK_WEIGHT`]) and its largest class.
+    /// too: the two combined ([`Mix::SHIPPED`]) and the largest class.
     pub fn decide_with(
         &self,
         features: &[f32],
@@ -107,7 +135,7 @@ impl Classifier {
             Classifier::Network(model) => model.predict(features),
             Classifier::SupportVectors(svm) => svm.predict(features),
         };
-        most_likely(&mix(&own, net, NETWORK_WEIGHT, SHARPNESS))
+        most_likely(&Mix::SHIPPED.apply(&own, net))
     }
 
     /// The class and the probability the classifier gives it.
@@ -117,24 +145,6 @@ impl Classifier {
             Classifier::SupportVectors(svm) => svm.decide(features),
         }
     }
-}
-
-/// The weighted mean of the feature model's and the field network's
-/// probabilities, `weight` the network's share, each raised to the power
-/// `sharpness` and normalised again. The mean of two models is less sure
-/// than either (and the network is trained with smoothed labels), so its
-/// probabilities understate how often it is right; the power restores
-/// that without changing which class is largest.
-pub fn mix(
-    own: &[f32; CLASSES],
-    network: &[f32; CLASSES],
-    weight: f32,
-    sharpness: f32,
-) -> [f32; CLASSES] {
-    let mean: [f32; CLASSES] =
-        std::array::from_fn(|k| (weight * network[k] + (1.0 - weight) * own[k]).powf(sharpness));
-    let sum = mean.iter().sum::<f32>().max(f32::MIN_POSITIVE);
-    mean.map(|p| p / sum)
 }
 
 /// The most probable class and its probability.
@@ -362,17 +372,25 @@ mod tests {
     fn mixing_weighs_the_network_and_sharpening_keeps_the_class() {
         let own = [0.1, 0.1, 0.6, 0.1, 0.1];
         let net = [0.05, 0.05, 0.1, 0.1, 0.7];
+        let plain = |network_weight| Mix {
+            network_weight,
+            sharpness: 1.0,
+        };
         // The network's share decides between L (the machines') and W.
-        let (class, _) = most_likely(&mix(&own, &net, 0.7, 1.0));
+        let (class, _) = most_likely(&plain(0.7).apply(&own, &net));
         assert_eq!(class, PatternClass::W);
-        let (class, _) = most_likely(&mix(&own, &net, 0.3, 1.0));
+        let (class, _) = most_likely(&plain(0.3).apply(&own, &net));
         assert_eq!(class, PatternClass::L);
         // Sharpening keeps the order and the total, and raises the top.
-        let plain = mix(&own, &net, 0.7, 1.0);
-        let sharp = mix(&own, &net, 0.7, SHARPNESS);
+        let unsharpened = plain(0.7).apply(&own, &net);
+        let sharp = Mix {
+            sharpness: 1.75,
+            ..plain(0.7)
+        }
+        .apply(&own, &net);
         assert!((sharp.iter().sum::<f32>() - 1.0).abs() < 1e-6);
-        assert_eq!(most_likely(&sharp).0, most_likely(&plain).0);
-        assert!(most_likely(&sharp).1 > most_likely(&plain).1);
+        assert_eq!(most_likely(&sharp).0, most_likely(&unsharpened).0);
+        assert!(most_likely(&sharp).1 > most_likely(&unsharpened).1);
     }
 
     #[test]

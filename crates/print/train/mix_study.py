@@ -37,8 +37,12 @@ def read_oof(path):
     return out
 
 
-def mix(net, own, weight, sharpness, decision=None):
-    p = (weight * net + (1 - weight) * own) ** sharpness
+def mix(net, own, weight, sharpness, decision=None, geometric=False):
+    if geometric:
+        # Log-linear pooling instead of the engine's arithmetic mean.
+        p = np.exp(sharpness * (weight * np.log(net + 1e-9) + (1 - weight) * np.log(own + 1e-9)))
+    else:
+        p = (weight * net + (1 - weight) * own) ** sharpness
     p /= p.sum(axis=1, keepdims=True)
     if decision is not None:
         p = p * decision
@@ -115,6 +119,7 @@ def main():
     line("as shipped", **base)
     line("network alone", weight=1.0, sharpness=args.sharpness)
     line("machines alone", weight=0.0, sharpness=args.sharpness)
+    line("geometric mean instead", geometric=True, **base)
     # One decision weight for the rare classes at a time, then both: the
     # tented arch is the class most often missed.
     grid = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)

@@ -262,6 +262,10 @@ fn parse_options() -> Options {
             other => panic!("unknown argument {other}"),
         }
     }
+    assert!(
+        options.write_machines_oof.is_none() || options.learner != Learner::Mlp,
+        "--write-machines-oof needs the machines: --learner svm, svm-p or both"
+    );
     options
 }
 

@@ -50,10 +50,10 @@ def mix(net, own, weight, sharpness, decision=None, geometric=False):
     return p
 
 
-def scores(y, p):
-    pred = p.argmax(1)
+def scores(y, pred):
+    """Overall accuracy and mean per-class recall of predicted classes."""
     recalls = [(pred[y == k] == k).mean() for k in range(5)]
-    return (pred == y).mean(), float(np.mean(recalls)), recalls
+    return (pred == y).mean(), float(np.mean(recalls))
 
 
 def calibration_error(y, p, bins=(0.5, 0.7, 0.9)):
@@ -100,7 +100,7 @@ def main():
         for s in which:
             y, n, o = data[s]
             p = mix(n, o, **kw)
-            per.append(scores(y, p)[:2])
+            per.append(scores(y, p.argmax(1)))
             ys.append(y)
             ps.append(p)
         return per, calibration_error(np.concatenate(ys), np.concatenate(ps))
@@ -116,6 +116,11 @@ def main():
             print(f"{name:44s} {label:9s} {100 * o:5.2f} / {100 * r:5.2f}  ece {ece:.3f}  [{each}]")
 
     base = dict(weight=args.weight, sharpness=args.sharpness)
+    arch_grid = (1.0, 1.25, 1.5, 2.0)
+
+    def weights(a, t):
+        """The mix with decision weights for the arch and the tented arch."""
+        return dict(decision=np.array([a, t, 1, 1, 1.0]), **base)
     line("as shipped", **base)
     line("network alone", weight=1.0, sharpness=args.sharpness)
     line("machines alone", weight=0.0, sharpness=args.sharpness)
@@ -124,28 +129,27 @@ def main():
     # tented arch is the class most often missed.
     grid = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0)
     best = None
-    for t, a in itertools.product(grid, (1.0, 1.25, 1.5, 2.0)):
-        decision = np.array([a, t, 1.0, 1.0, 1.0])
-        per, _ = pooled(choose, decision=decision, **base)
+    for t, a in itertools.product(grid, arch_grid):
+        per, _ = pooled(choose, **weights(a, t))
         key = np.mean([a_ + b_ for a_, b_ in per])
         if best is None or key > best[0]:
-            best = (key, decision)
+            best = (key, (a, t))
     # The neighbourhood of every pair, so that a lucky corner shows as one.
     print("\noverall + mean recall (points) by arch weight (rows) and tented-arch weight (columns)")
     for label, which in (("chosen on", choose), ("held out", held)):
         if not which:
             continue
         print(f"{label:9s} " + " ".join(f"{t:6.2f}" for t in grid))
-        for a in (1.0, 1.25, 1.5, 2.0):
+        for a in arch_grid:
             cells = []
             for t in grid:
-                per, _ = pooled(which, decision=np.array([a, t, 1.0, 1.0, 1.0]), **base)
+                per, _ = pooled(which, **weights(a, t))
                 cells.append(100 * np.mean([x + y for x, y in per]))
             print(f"{a:9.2f} " + " ".join(f"{c:6.1f}" for c in cells))
     print()
     for t in grid:
-        line(f"tented-arch weight {t}", decision=np.array([1, t, 1, 1, 1.0]), **base)
-    line(f"best on chosen splits {best[1].tolist()}", decision=best[1], **base)
+        line(f"tented-arch weight {t}", **weights(1.0, t))
+    line(f"best on chosen splits {weights(*best[1])['decision'].tolist()}", **weights(*best[1]))
     # One knob instead of one per class: weights share^-gamma, which at
     # gamma = 1 would score every class as if all were equally common (the
     # aim's mean recall counts them so).
@@ -169,11 +173,10 @@ def main():
             chosen = []
             for k in range(folds[s].max() + 1):
                 tr, te = folds[s] != k, folds[s] == k
-                label = max(candidates, key=lambda c: sum(scores(y[tr], mix(n[tr], o[tr], **candidates[c]))[:2]))
+                label = max(candidates, key=lambda c: sum(scores(y[tr], mix(n[tr], o[tr], **candidates[c]).argmax(1))))
                 chosen.append(label)
                 pred[te] = mix(n[te], o[te], **candidates[label]).argmax(1)
-            overall = (pred == y).mean()
-            recall = np.mean([(pred[y == c] == c).mean() for c in range(5)])
+            overall, recall = scores(y, pred)
             per.append((overall, recall))
             tally = ", ".join(f"{c} × {chosen.count(c)}" for c in sorted(set(chosen)))
             print(f"  nested {name}, split {s}: {100 * overall:.1f} / {100 * recall:.1f}  (chosen: {tally})")
@@ -181,11 +184,8 @@ def main():
         r = np.mean([b for _, b in per])
         print(f"nested {name}: {100 * o:.2f} / {100 * r:.2f}")
 
-    def weights(a, t):
-        return dict(decision=np.array([a, t, 1, 1, 1.0]), **base)
-
     print()
-    nested("arch and tented-arch weights", {(a, t): weights(a, t) for a, t in itertools.product((1.0, 1.25, 1.5, 2.0), grid)})
+    nested("arch and tented-arch weights", {(a, t): weights(a, t) for a, t in itertools.product(arch_grid, grid)})
     nested("tented-arch weight alone", {t: weights(1.0, t) for t in grid[:-1]})
     nested("share^-gamma", {g: dict(decision=share**-g, **base) for g in (0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5)})
     nested("network weight", {w: dict(weight=w, sharpness=args.sharpness) for w in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)})

@@ -17,6 +17,9 @@ minutes per fold on 2 cores); the engine itself never needs Python.
     python3 field_cnn.py PREFIX --rust-splits N --out OOF.csv
     python3 field_cnn.py PREFIX --export ../src/field_net.json [--golden FILES]
 
+The shipped network reads `--inputs base,raw` (the default, `base`, is the
+sixth round's; docs/benchmarks/print.md has the measured choices).
+
 `--rust-splits N` trains on the engine's own folds instead (the fold
 columns `--dump-field` writes for `evaluate --splits N`) and writes each
 print's out-of-fold probabilities, which `evaluate --network-oof` mixes

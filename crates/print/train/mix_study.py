@@ -17,7 +17,12 @@ tented-arch weights that looked best on split 0 (1.5 and 2: 93.5 % / 91.0 %
 on splits 1–2 against 93.8 / 89.3 unweighted) give 93.3 / 88.8 nested, no
 better than none, so the engine does not weigh classes.
 
-    python3 mix_study.py FIELD.csv NET.csv MACHINES.csv [--choose-on 0]
+NET.csv may be a comma list of several networks' answers (other seeds,
+other inputs): each is then scored alone first, which shows how far two
+trainings of the same network differ, and the rest of the study reads the
+mean of their probabilities, as an ensemble of them would answer.
+
+    python3 mix_study.py FIELD.csv NET.csv[,NET2.csv…] MACHINES.csv [--choose-on 0]
 """
 
 import argparse
@@ -68,6 +73,29 @@ def calibration_error(y, p, bins=(0.5, 0.7, 0.9)):
     return total / len(y)
 
 
+def members_alone(members, own, splits, labels, args):
+    """Each network of an ensemble scored alone and in the shipped mix, and
+    the spread between them: the noise any one training carries."""
+    for alone in (False, True):
+        weight = 1.0 if alone else args.weight
+        figures = []
+        for m in members:
+            per = []
+            for s in splits:
+                files = sorted(m[s])
+                y = np.array([labels[f] for f in files])
+                n = np.stack([m[s][f] for f in files])
+                o = np.stack([own[s][f] for f in files])
+                per.append(scores(y, mix(n, o, weight, args.sharpness).argmax(1)))
+            figures.append(np.mean(per, axis=0))
+        figures = 100 * np.array(figures)
+        each = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in figures)
+        mean, sd = figures.mean(0), figures.std(0, ddof=1)
+        name = "each network alone" if alone else "each network in the mix"
+        print(f"{name:44s} {mean[0]:5.2f} ± {sd[0]:.2f} / {mean[1]:5.2f} ± {sd[1]:.2f}  [{each}]")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("field_csv")
@@ -80,8 +108,12 @@ def main():
     rows = list(csv.DictReader(open(args.field_csv)))
     labels = {r["file"]: CLASSES.index(r["class"]) for r in rows}
     fold_of = {r["file"]: [int(r[k]) for k in sorted(r) if k.startswith("fold")] for r in rows}
-    net, own = read_oof(args.network), read_oof(args.machines)
-    splits = sorted(set(net) & set(own))
+    members = [read_oof(path) for path in args.network.split(",")]
+    own = read_oof(args.machines)
+    splits = sorted(set.intersection(set(own), *(set(m) for m in members)))
+    if len(members) > 1:
+        members_alone(members, own, splits, labels, args)
+    net = {s: {f: np.mean([m[s][f] for m in members], axis=0) for f in members[0][s]} for s in splits}
     choose = [int(s) for s in args.choose_on.split(",")]
     held = [s for s in splits if s not in choose]
     data, folds = {}, {}

@@ -73,22 +73,32 @@ def calibration_error(y, p, bins=(0.5, 0.7, 0.9)):
     return total / len(y)
 
 
+def arrays(net, own, labels, splits):
+    """{split: (labels, network probabilities, machines' probabilities)},
+    the prints in file-name order."""
+    out = {}
+    for s in splits:
+        files = sorted(net[s])
+        out[s] = (
+            np.array([labels[f] for f in files]),
+            np.stack([net[s][f] for f in files]),
+            np.stack([own[s][f] for f in files]),
+        )
+    return out
+
+
 def members_alone(members, own, splits, labels, args):
     """Each network of an ensemble scored alone and in the shipped mix, and
     the spread between them: the noise any one training carries."""
+    per_member = [arrays(m, own, labels, splits) for m in members]
     for alone in (False, True):
         weight = 1.0 if alone else args.weight
-        figures = []
-        for m in members:
-            per = []
-            for s in splits:
-                files = sorted(m[s])
-                y = np.array([labels[f] for f in files])
-                n = np.stack([m[s][f] for f in files])
-                o = np.stack([own[s][f] for f in files])
-                per.append(scores(y, mix(n, o, weight, args.sharpness).argmax(1)))
-            figures.append(np.mean(per, axis=0))
-        figures = 100 * np.array(figures)
+        figures = 100 * np.array(
+            [
+                np.mean([scores(y, mix(n, o, weight, args.sharpness).argmax(1)) for y, n, o in data.values()], axis=0)
+                for data in per_member
+            ]
+        )
         each = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in figures)
         mean, sd = figures.mean(0), figures.std(0, ddof=1)
         name = "each network alone" if alone else "each network in the mix"
@@ -116,15 +126,8 @@ def main():
     net = {s: {f: np.mean([m[s][f] for m in members], axis=0) for f in members[0][s]} for s in splits}
     choose = [int(s) for s in args.choose_on.split(",")]
     held = [s for s in splits if s not in choose]
-    data, folds = {}, {}
-    for s in splits:
-        files = sorted(net[s])
-        data[s] = (
-            np.array([labels[f] for f in files]),
-            np.stack([net[s][f] for f in files]),
-            np.stack([own[s][f] for f in files]),
-        )
-        folds[s] = np.array([fold_of[f][s] for f in files])
+    data = arrays(net, own, labels, splits)
+    folds = {s: np.array([fold_of[f][s] for f in sorted(net[s])]) for s in splits}
 
     def pooled(which, **kw):
         """Per split (overall, mean recall) and the pooled calibration error."""

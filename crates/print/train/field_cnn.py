@@ -222,14 +222,21 @@ def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0):
     return net
 
 
-def predict(net, x, mirrored):
+def predict_halves(net, x, mirrored):
+    """The network's answer for the prints as they are and for their
+    mirror images (L and R swapped back), separately."""
     with torch.no_grad():
         xt = torch.tensor(x)
         p = F.softmax(net(xt), dim=1)
-        # The mirror's answer too, with L and R swapped back.
         xm, _ = mirror(xt, torch.zeros(len(xt), dtype=torch.long), mirrored)
         pm = F.softmax(net(xm), dim=1)[:, [0, 1, 3, 2, 4]]
-        return ((p + pm) / 2).numpy()
+        return p.numpy(), pm.numpy()
+
+
+def predict(net, x, mirrored):
+    """The mean of the print's and its mirror image's answers, as the engine reads it."""
+    p, pm = predict_halves(net, x, mirrored)
+    return (p + pm) / 2
 
 
 def report(name, y, p):
@@ -288,6 +295,11 @@ def main():
     ap.add_argument("--from-split", type=int, default=0, help="with --rust-splits: skip the splits before this one")
     ap.add_argument("--inputs", default="base", help="comma list of: base, raw, coarse, energy, grey, quarters")
     ap.add_argument("--rotate", type=float, default=0.0, help="random rotations in training, up to this many degrees")
+    ap.add_argument(
+        "--halves",
+        help="with --rust-splits: also write the answers for the print as it is and for its mirror "
+        "separately (a `half` column: direct, mirror), to study pairing different networks' halves",
+    )
     args = ap.parse_args()
     torch.set_num_threads(2)
     files, field, y, rust_folds = load(args.prefix)
@@ -301,6 +313,9 @@ def main():
     if args.rust_splits:
         # The engine's own folds (evaluate --dump-field --splits N): the
         # network's out-of-fold probabilities, for evaluate --network-oof.
+        halves = open(args.halves, "w") if args.halves else None
+        if halves:
+            halves.write("file,split,half,A,T,L,R,W\n")
         with open(args.out, "w") as out:
             out.write("file,split,A,T,L,R,W\n")
             for split in range(args.from_split, args.rust_splits):
@@ -311,12 +326,19 @@ def main():
                     tr, te = fold_of != k, fold_of == k
                     seed = 100_000 * args.seed + 1000 * split + k
                     net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate)
-                    p[te] = predict(net, x[te], mirrored)
+                    direct, seen_mirrored = predict_halves(net, x[te], mirrored)
+                    p[te] = (direct + seen_mirrored) / 2
+                    if halves:
+                        for half, q in (("direct", direct), ("mirror", seen_mirrored)):
+                            for i, row in zip(np.flatnonzero(te), q):
+                                halves.write(f"{files[i]},{split},{half}," + ",".join(f"{v:.6f}" for v in row) + "\n")
                 print(f"split {split}: {time.time() - t0:.0f} s", flush=True)
                 report(f"network, split {split}", y, p)
                 for name, q in zip(files, p):
                     out.write(f"{name},{split}," + ",".join(f"{v:.6f}" for v in q) + "\n")
                 out.flush()
+        if halves:
+            halves.close()
         return
     feats = {r[0]: np.array([float(v) for v in r[2:]]) for r in csv.reader(open(args.dump))}
     f = np.stack([feats[name] for name in files])

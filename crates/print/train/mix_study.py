@@ -21,6 +21,9 @@ NET.csv may be a comma list of several networks' answers (other seeds,
 other inputs): each is then scored alone first, which shows how far two
 trainings of the same network differ, and the rest of the study reads the
 mean of their probabilities, as an ensemble of them would answer.
+A `field_cnn.py --halves` CSV names one half of each answer as
+`HALVES.csv:direct` or `HALVES.csv:mirror`, so that `S0.csv:direct,S1.csv:mirror`
+is two networks sharing the two passes the engine makes.
 
     python3 mix_study.py FIELD.csv NET.csv[,NET2.csv…] MACHINES.csv [--choose-on 0]
 """
@@ -35,10 +38,20 @@ CLASSES = "ATLRW"
 
 
 def read_oof(path):
-    """{split: {file: probabilities}} from a `file,split,A,T,L,R,W` CSV."""
+    """{split: {file: probabilities}} from a `file,split,A,T,L,R,W` CSV, or,
+    for `PATH:direct` or `PATH:mirror`, that half of a `field_cnn.py
+    --halves` CSV (the answers for the print as it is, or for its mirror)."""
+    path, _, half = path.partition(":")
     out = {}
-    for row in csv.DictReader(open(path)):
+    rows = csv.DictReader(open(path))
+    if ("half" in rows.fieldnames) != bool(half):
+        raise SystemExit(f"{path}: name a half (:direct or :mirror) of a --halves file, and of no other")
+    for row in rows:
+        if row.get("half", half) != half:
+            continue
         out.setdefault(int(row["split"]), {})[row["file"]] = np.array([float(row[c]) for c in CLASSES])
+    if not out:
+        raise SystemExit(f"{path}: no answers" + (f" for the half {half!r}" if half else ""))
     return out
 
 

@@ -116,6 +116,18 @@ def members_alone(members, own, splits, labels, args):
         mean, sd = figures.mean(0), figures.std(0, ddof=1)
         name = "each network alone" if alone else "each network in the mix"
         print(f"{name:44s} {mean[0]:5.2f} ± {sd[0]:.2f} / {mean[1]:5.2f} ± {sd[1]:.2f}  [{each}]")
+    # Whether the networks fail on different prints (which an ensemble
+    # could mend) or on the same ones (which it cannot).
+    wrong = np.array(
+        [
+            np.concatenate([mix(n, o, args.weight, args.sharpness).argmax(1) != y for y, n, o in data.values()])
+            for data in per_member
+        ]
+    )
+    print(
+        f"{'prints wrong in the mix, per network':44s} {' '.join(str(w) for w in wrong.sum(1))};"
+        f" wrong for every network {wrong.all(0).sum()}, for any {wrong.any(0).sum()}"
+    )
     print()
 
 

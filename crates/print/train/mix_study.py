@@ -104,13 +104,15 @@ def members_alone(members, own, splits, labels, args):
     """Each network of an ensemble scored alone and in the shipped mix, and
     the spread between them: the noise any one training carries."""
     per_member = [arrays(m, own, labels, splits) for m in members]
+
+    def predicted(data, weight):
+        """(labels, predicted classes) of each split."""
+        return [(y, mix(n, o, weight, args.sharpness).argmax(1)) for y, n, o in data.values()]
+
     for alone in (False, True):
         weight = 1.0 if alone else args.weight
         figures = 100 * np.array(
-            [
-                np.mean([scores(y, mix(n, o, weight, args.sharpness).argmax(1)) for y, n, o in data.values()], axis=0)
-                for data in per_member
-            ]
+            [np.mean([scores(y, pred) for y, pred in predicted(data, weight)], axis=0) for data in per_member]
         )
         each = ", ".join(f"{a:.1f}/{b:.1f}" for a, b in figures)
         mean, sd = figures.mean(0), figures.std(0, ddof=1)
@@ -119,10 +121,7 @@ def members_alone(members, own, splits, labels, args):
     # Whether the networks fail on different prints (which an ensemble
     # could mend) or on the same ones (which it cannot).
     wrong = np.array(
-        [
-            np.concatenate([mix(n, o, args.weight, args.sharpness).argmax(1) != y for y, n, o in data.values()])
-            for data in per_member
-        ]
+        [np.concatenate([pred != y for y, pred in predicted(data, args.weight)]) for data in per_member]
     )
     print(
         f"{'prints wrong in the mix, per network':44s} {' '.join(str(w) for w in wrong.sum(1))};"

@@ -32,6 +32,7 @@ gives them, which the Rust forward pass must reproduce.
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import time
@@ -233,10 +234,13 @@ def predict_halves(net, x, mirrored):
         return p.numpy(), pm.numpy()
 
 
-def predict(net, x, mirrored):
+def mean_of_halves(direct, seen_mirrored):
     """The mean of the print's and its mirror image's answers, as the engine reads it."""
-    p, pm = predict_halves(net, x, mirrored)
-    return (p + pm) / 2
+    return (direct + seen_mirrored) / 2
+
+
+def predict(net, x, mirrored):
+    return mean_of_halves(*predict_halves(net, x, mirrored))
 
 
 def report(name, y, p):
@@ -313,11 +317,14 @@ def main():
     if args.rust_splits:
         # The engine's own folds (evaluate --dump-field --splits N): the
         # network's out-of-fold probabilities, for evaluate --network-oof.
-        halves = open(args.halves, "w") if args.halves else None
-        if halves:
-            halves.write("file,split,half,A,T,L,R,W\n")
-        with open(args.out, "w") as out:
+        def write(file, fields, probabilities):
+            file.write(",".join([*fields, *(f"{v:.6f}" for v in probabilities)]) + "\n")
+
+        halves_file = open(args.halves, "w") if args.halves else contextlib.nullcontext()
+        with open(args.out, "w") as out, halves_file as halves:
             out.write("file,split,A,T,L,R,W\n")
+            if halves:
+                halves.write("file,split,half,A,T,L,R,W\n")
             for split in range(args.from_split, args.rust_splits):
                 p = np.zeros((len(y), 5))
                 fold_of = rust_folds[:, split]
@@ -327,18 +334,16 @@ def main():
                     seed = 100_000 * args.seed + 1000 * split + k
                     net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate)
                     direct, seen_mirrored = predict_halves(net, x[te], mirrored)
-                    p[te] = (direct + seen_mirrored) / 2
+                    p[te] = mean_of_halves(direct, seen_mirrored)
                     if halves:
                         for half, q in (("direct", direct), ("mirror", seen_mirrored)):
                             for i, row in zip(np.flatnonzero(te), q):
-                                halves.write(f"{files[i]},{split},{half}," + ",".join(f"{v:.6f}" for v in row) + "\n")
+                                write(halves, (files[i], str(split), half), row)
                 print(f"split {split}: {time.time() - t0:.0f} s", flush=True)
                 report(f"network, split {split}", y, p)
                 for name, q in zip(files, p):
-                    out.write(f"{name},{split}," + ",".join(f"{v:.6f}" for v in q) + "\n")
+                    write(out, (name, str(split)), q)
                 out.flush()
-        if halves:
-            halves.close()
         return
     feats = {r[0]: np.array([float(v) for v in r[2:]]) for r in csv.reader(open(args.dump))}
     f = np.stack([feats[name] for name in files])

@@ -32,7 +32,9 @@
 //! The field network ([`vantay_print::field_net`]) is trained outside, by
 //! `train/field_cnn.py`, on what `--dump-field PREFIX` writes: every
 //! print's planes on the block grid (see `FIELD_CHANNELS`) and its fold in
-//! each of the `--splits` splits. The trainer's out-of-fold answers, read back by `--network-oof
+//! each of the `--splits` splits; the patch network on what `--dump-patch
+//! PREFIX` writes in the same layout: the grey patch round each print's
+//! core (`grey_patch`; measured, not shipped). The trainer's out-of-fold answers, read back by `--network-oof
 //! FILE`, are then mixed with the machines' probabilities of the same folds
 //! (`--network-weight W`, the network's share; 1 = the network alone;
 //! `--sharpness X` the power that calibrates their confidence), so
@@ -81,6 +83,10 @@ struct Options {
     fine_flow: bool,
     symmetry: bool,
     dump_field: Option<PathBuf>,
+    /// Where to write the grey patch round each print's core (`--dump-patch`).
+    dump_patch: Option<PathBuf>,
+    /// Pixels a cell of that patch covers across and down.
+    patch_step: usize,
     network_oof: Option<PathBuf>,
     mix: model::Mix,
     mask_from: Option<PathBuf>,
@@ -131,6 +137,8 @@ fn parse_options() -> Options {
         fine_flow: classify::SHIPPED_FINE_FLOW,
         symmetry: classify::SHIPPED_SYMMETRY,
         dump_field: None,
+        dump_patch: None,
+        patch_step: 2,
         network_oof: None,
         mix: model::Mix::SHIPPED,
         mask_from: None,
@@ -189,6 +197,16 @@ fn parse_options() -> Options {
             }
             "--dump-field" => {
                 options.dump_field = Some(args.next().expect("--dump-field PREFIX").into())
+            }
+            "--dump-patch" => {
+                options.dump_patch = Some(args.next().expect("--dump-patch PREFIX").into())
+            }
+            "--patch-step" => {
+                options.patch_step = args
+                    .next()
+                    .expect("--patch-step N")
+                    .parse()
+                    .expect("a number")
             }
             "--no-symmetry" => options.symmetry = false,
             "--tta" => options.tta = true,
@@ -312,6 +330,8 @@ struct Sample {
     mirrored: Vec<f32>,
     /// The planes of `FIELD_CHANNELS`, for `--dump-field`.
     field: Vec<f32>,
+    /// The grey patch round the core, for `--dump-patch`.
+    patch: Vec<f32>,
 }
 
 /// Channels `--dump-field` writes per block, in this order: the ridge-direction
@@ -381,6 +401,100 @@ fn field_channels(
     channels.concat()
 }
 
+/// Cells across and down the `--dump-patch` patch.
+const PATCH_CELLS: usize = 128;
+
+/// The grey image round the top core (the foreground's centre without
+/// one), `PATCH_CELLS` a side, cells in row order: each the mean of its
+/// `step` × `step` pixels (`--patch-step`, 2 by default: at 500 ppi a ridge
+/// period is still four to five cells), centred on and scaled by the grey mean and spread of its
+/// neighbourhood (the 8-pixel block statistics blurred over their
+/// neighbours, read between block centres), clipped to ±3, zero off the
+/// foreground and off the image. Whether a print is a loop or a tented
+/// arch can turn on whether one ridge between core and delta recurves,
+/// which the block field cannot show and this can (tenth round of
+/// docs/benchmarks/print.md: measured, no gain in the mix).
+fn grey_patch(
+    image: &image::GrayImage,
+    block: usize,
+    mask: &Grid<u8>,
+    points: &vantay_print::singular::SingularPoints,
+    step: usize,
+) -> Vec<f32> {
+    let mut stats = BlockStats::default();
+    normalize::compute(image, block, &mut stats);
+    let (mut tmp, mut mean, mut spread) = (Grid::default(), Grid::default(), Grid::default());
+    vantay_print::grid::box_blur(&stats.mean, 1, &mut tmp, &mut mean);
+    vantay_print::grid::box_blur(&stats.std_dev, 1, &mut tmp, &mut spread);
+    let (cx, cy) = match points.cores.first() {
+        Some(core) => (core.x, core.y),
+        None => {
+            let (c, r) = classify::centroid(mask);
+            ((c + 0.5) * block as f32, (r + 0.5) * block as f32)
+        }
+    };
+    let half = (PATCH_CELLS * step / 2) as f32;
+    let (x0, y0) = ((cx - half).round() as i64, (cy - half).round() as i64);
+    let (width, height) = (i64::from(image.width()), i64::from(image.height()));
+    let side = step;
+    let step = step as i64;
+    let mut patch = vec![0.0; PATCH_CELLS * PATCH_CELLS];
+    for (i, value) in patch.iter_mut().enumerate() {
+        let x = x0 + (i % PATCH_CELLS) as i64 * step;
+        let y = y0 + (i / PATCH_CELLS) as i64 * step;
+        if x < 0 || y < 0 || x + step > width || y + step > height {
+            continue;
+        }
+        let (x, y) = (x as u32, y as u32);
+        let (c, r) = (x as usize / block, y as usize / block);
+        if c >= mask.cols || r >= mask.rows || mask.get(c, r) == 0 {
+            continue;
+        }
+        let sum: u32 = (0..step as u32)
+            .flat_map(|dy| (0..step as u32).map(move |dx| (x + dx, y + dy)))
+            .map(|(px, py)| u32::from(image.get_pixel(px, py)[0]))
+            .sum();
+        let grey = sum as f32 / (side * side) as f32;
+        // The cell's centre in block units; statistics sit at block centres.
+        let at = |p: u32| (p as f32 + side as f32 / 2.0) / block as f32 - 0.5;
+        let (bc, br) = (at(x), at(y));
+        let sd = spread.sample(bc, br).max(4.0);
+        *value = ((grey - mean.sample(bc, br)) / sd).clamp(-3.0, 3.0);
+    }
+    patch
+}
+
+/// Writes one plane set per print as raw little-endian f32 `[prints,
+/// channels, rows, cols]` to `PREFIX.bin`, with an index `PREFIX.csv` (file,
+/// class, cols, rows, channels, and its fold in each split) that
+/// `train/field_cnn.py` reads.
+fn write_planes(
+    prefix: &Path,
+    samples: &[Sample],
+    folds: &[Vec<usize>],
+    (channels, cols, rows): (usize, usize, usize),
+    planes: impl Fn(&Sample) -> &[f32],
+) {
+    let mut bytes = Vec::new();
+    let mut index = String::from("file,class,cols,rows,channels");
+    for split in 0..folds.len() {
+        index += &format!(",fold{split}");
+    }
+    index.push('\n');
+    for (i, s) in samples.iter().enumerate() {
+        let values = planes(s);
+        assert_eq!(values.len(), channels * cols * rows, "{}", s.file);
+        bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+        index += &format!("{},{:?},{cols},{rows},{channels}", s.file, s.label);
+        for f in folds {
+            index += &format!(",{}", f[i]);
+        }
+        index.push('\n');
+    }
+    std::fs::write(prefix.with_extension("bin"), bytes).expect("write planes");
+    std::fs::write(prefix.with_extension("csv"), index).expect("write index");
+}
+
 fn main() {
     let options = parse_options();
     let labels = read_labels(&options.data.join("labels.csv"));
@@ -437,6 +551,15 @@ fn main() {
             if options.dump_field.is_some() {
                 s.field = field_channels(&scratch.fields, &s.tensors, &s.mask, &s.image);
             }
+            if options.dump_patch.is_some() {
+                s.patch = grey_patch(
+                    &s.image,
+                    s.tensors.block,
+                    &s.mask,
+                    &e.points,
+                    options.patch_step,
+                );
+            }
             s.features = e.features;
             if options.mirror || options.tta {
                 let (tensors, mask) = (s.tensors.mirrored(), s.mask.mirrored());
@@ -452,29 +575,17 @@ fn main() {
         set.flow,
         set.fine_flow
     );
+    let folds: Vec<Vec<usize>> = (0..options.splits as u64)
+        .map(|split| fold_assignment(&samples, options.folds, split))
+        .collect();
     if let Some(prefix) = &options.dump_field {
-        // Raw little-endian f32 [prints, channels, rows, cols] and an index.
         let (cols, rows) = (samples[0].mask.cols, samples[0].mask.rows);
-        let mut bytes = Vec::new();
-        let folds: Vec<Vec<usize>> = (0..options.splits as u64)
-            .map(|split| fold_assignment(&samples, options.folds, split))
-            .collect();
-        let mut index = String::from("file,class,cols,rows,channels");
-        for split in 0..folds.len() {
-            index += &format!(",fold{split}");
-        }
-        index.push('\n');
-        for (i, s) in samples.iter().enumerate() {
-            assert_eq!((s.mask.cols, s.mask.rows), (cols, rows), "{}", s.file);
-            bytes.extend(s.field.iter().flat_map(|v| v.to_le_bytes()));
-            index += &format!("{},{:?},{cols},{rows},{FIELD_CHANNELS}", s.file, s.label);
-            for f in &folds {
-                index += &format!(",{}", f[i]);
-            }
-            index.push('\n');
-        }
-        std::fs::write(prefix.with_extension("bin"), bytes).expect("write field");
-        std::fs::write(prefix.with_extension("csv"), index).expect("write index");
+        let shape = (FIELD_CHANNELS, cols, rows);
+        write_planes(prefix, &samples, &folds, shape, |s| &s.field);
+    }
+    if let Some(prefix) = &options.dump_patch {
+        let shape = (1, PATCH_CELLS, PATCH_CELLS);
+        write_planes(prefix, &samples, &folds, shape, |s| &s.patch);
     }
     if let Some(path) = &options.dump {
         // One line per print: file, class, features (for looking at them elsewhere).
@@ -637,6 +748,7 @@ fn analyse(
         features: Vec::new(),
         mirrored: Vec::new(),
         field: Vec::new(),
+        patch: Vec::new(),
     }
 }
 
@@ -1025,6 +1137,7 @@ mod cache {
             features: Vec::new(),
             mirrored: Vec::new(),
             field: Vec::new(),
+            patch: Vec::new(),
         }
     }
 

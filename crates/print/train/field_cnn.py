@@ -19,6 +19,9 @@ minutes per fold on 2 cores); the engine itself never needs Python.
 
 The shipped network reads `--inputs base,raw` (the default, `base`, is the
 sixth round's; docs/benchmarks/print.md has the measured choices).
+`--inputs patch` reads instead the grey patch round the core that
+`evaluate --dump-patch` writes (tenth round: measured, not shipped), with
+`--depth 5` for a fifth convolution.
 
 `--rust-splits N` trains on the engine's own folds instead (the fold
 columns `--dump-field` writes for `evaluate --splits N`) and writes each
@@ -84,8 +87,10 @@ def inputs(field, sets="base"):
     energy; grey: mean grey; the last two centred and scaled on the
     foreground of every print (no labels are read); quarters: the
     unsmoothed vectors of the block's 4-pixel quarters (measured, no gain:
-    the engine does not read them)."""
-    m = field[:, MASK]
+    the engine does not read them); patch: the normalised grey patch round
+    the core that `evaluate --dump-patch` writes (a dump of its own, one
+    plane)."""
+    m = field[:, MASK] if field.shape[1] > MASK else None
     planes, negated, order, spec = [], [], [], []
 
     def vector(cos, sin, weight):
@@ -94,6 +99,8 @@ def inputs(field, sets="base"):
         planes.extend([cos * weight, sin * weight])
 
     for name in sets.split(","):
+        if (name == "patch") != (m is None):
+            raise SystemExit(f"--inputs {name}: a patch dump holds the patch alone, a field dump no patch")
         spec.append({"planes": name})
         start = len(planes)
         if name == "base":
@@ -103,6 +110,8 @@ def inputs(field, sets="base"):
             vector(field[:, RAW_COS], field[:, RAW_SIN], m)
         elif name == "coarse":
             vector(field[:, COARSE_COS], field[:, COARSE_SIN], field[:, COARSE_COH] * m)
+        elif name == "patch":
+            planes.append(field[:, 0])
         elif name == "quarters":
             for q in range(4):
                 vector(field[:, QUARTERS + 2 * q], field[:, QUARTERS + 2 * q + 1], m)
@@ -122,20 +131,15 @@ def inputs(field, sets="base"):
 
 
 class Net(nn.Module):
-    def __init__(self, channels=3, width=16, dropout=0.3):
+    def __init__(self, channels=3, width=16, dropout=0.3, depth=4):
         super().__init__()
-        w = width
+        widths = [width, 2 * width] + [4 * width] * (depth - 2)
         self.blocks = nn.ModuleList(
-            [
-                nn.Conv2d(channels, w, 3, padding=1),
-                nn.Conv2d(w, 2 * w, 3, padding=1),
-                nn.Conv2d(2 * w, 4 * w, 3, padding=1),
-                nn.Conv2d(4 * w, 4 * w, 3, padding=1),
-            ]
+            [nn.Conv2d(c_in, c_out, 3, padding=1) for c_in, c_out in zip([channels] + widths, widths)]
         )
-        self.norms = nn.ModuleList([nn.BatchNorm2d(c) for c in (w, 2 * w, 4 * w, 4 * w)])
+        self.norms = nn.ModuleList([nn.BatchNorm2d(c) for c in widths])
         self.drop = nn.Dropout(dropout)
-        self.head = nn.Linear(8 * w, 5)
+        self.head = nn.Linear(2 * widths[-1], 5)
 
     def forward(self, x):
         for conv, bn in zip(self.blocks, self.norms):
@@ -189,10 +193,10 @@ def rotate(x, mirrored, max_degrees):
     return out
 
 
-def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0):
+def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4):
     torch.manual_seed(seed)
     np.random.seed(seed)
-    net = Net(x.shape[1], width)
+    net = Net(x.shape[1], width, depth=depth)
     counts = np.bincount(y, minlength=5).astype(np.float32)
     weights = torch.tensor((counts.mean() / np.maximum(counts, 1)) ** 0.5)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
@@ -293,6 +297,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--width", type=int, default=16)
+    ap.add_argument("--depth", type=int, default=4, help="convolutions, each followed by 2 x 2 pooling")
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--out")
     ap.add_argument("--rust-splits", type=int, default=0)
@@ -311,7 +316,7 @@ def main():
         raise SystemExit("--rotate cannot turn the quarters' places within a block")
     x, mirrored, spec = inputs(field, args.inputs)
     if args.export:
-        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate)
+        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate, args.depth)
         export(net, args.export, x, mirrored, spec, files, args.golden.split(","))
         return
     if args.rust_splits:
@@ -332,7 +337,7 @@ def main():
                 for k in range(fold_of.max() + 1):
                     tr, te = fold_of != k, fold_of == k
                     seed = 100_000 * args.seed + 1000 * split + k
-                    net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate)
+                    net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate, args.depth)
                     direct, seen_mirrored = predict_halves(net, x[te], mirrored)
                     p[te] = mean_of_halves(direct, seen_mirrored)
                     if halves:
@@ -354,7 +359,7 @@ def main():
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     t0 = time.time()
     for k, (tr, te) in enumerate(folds.split(x, y)):
-        net = train(x[tr], y[tr], mirrored, args.epochs, args.seed * 100 + k, args.width, args.rotate)
+        net = train(x[tr], y[tr], mirrored, args.epochs, args.seed * 100 + k, args.width, args.rotate, args.depth)
         p_cnn[te] = predict(net, x[te], mirrored)
         scaler = StandardScaler().fit(f[tr])
         svm = SVC(C=1.0, gamma="scale", class_weight=class_weight, probability=True, random_state=0)

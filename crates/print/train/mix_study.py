@@ -20,7 +20,10 @@ better than none, so the engine does not weigh classes.
 NET.csv may be a comma list of several networks' answers (other seeds,
 other inputs): each is then scored alone first, which shows how far two
 trainings of the same network differ, and the rest of the study reads the
-mean of their probabilities, as an ensemble of them would answer.
+mean of their probabilities, as an ensemble of them would answer
+(`--member-weights` weighs it; with two members the share of the second
+is also chosen nested, as the engine's `model::NetworkMix` for the
+field and patch networks).
 A `field_cnn.py --halves` CSV names one half of each answer as
 `HALVES.csv:direct` or `HALVES.csv:mirror`, so that `S0.csv:direct,S1.csv:mirror`
 is two networks sharing the two passes the engine makes.
@@ -138,6 +141,7 @@ def main():
     ap.add_argument("--choose-on", default="0", help="comma list of the splits choices are made on")
     ap.add_argument("--weight", type=float, default=0.7)
     ap.add_argument("--sharpness", type=float, default=1.75)
+    ap.add_argument("--member-weights", help="comma list, one weight per network of NET.csv (default: equal)")
     args = ap.parse_args()
     rows = list(csv.DictReader(open(args.field_csv)))
     labels = {r["file"]: CLASSES.index(r["class"]) for r in rows}
@@ -147,7 +151,20 @@ def main():
     splits = sorted(set.intersection(set(own), *(set(m) for m in members)))
     if len(members) > 1:
         members_alone(members, own, splits, labels, args)
-    net = {s: {f: np.mean([m[s][f] for m in members], axis=0) for f in members[0][s]} for s in splits}
+    member_weights = np.array(
+        [float(w) for w in args.member_weights.split(",")] if args.member_weights else [1.0] * len(members)
+    )
+    if len(member_weights) != len(members):
+        raise SystemExit(f"{len(members)} networks but {len(member_weights)} --member-weights")
+    member_weights /= member_weights.sum()
+
+    def weighted(weights):
+        """{split: {file: the networks' probabilities weighed by weights}}."""
+        return {
+            s: {f: sum(w * m[s][f] for w, m in zip(weights, members)) for f in members[0][s]} for s in splits
+        }
+
+    net = weighted(member_weights)
     choose = [int(s) for s in args.choose_on.split(",")]
     held = [s for s in splits if s not in choose]
     data = arrays(net, own, labels, splits)
@@ -248,6 +265,46 @@ def main():
     nested("tented-arch weight alone", {t: weights(1.0, t) for t in grid[:-1]})
     nested("share^-gamma", {g: dict(decision=share**-g, **base) for g in (0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5)})
     nested("network weight", {w: dict(weight=w, sharpness=args.sharpness) for w in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)})
+    if len(members) == 2:
+        second_share_nested(weighted, own, labels, splits, folds, args)
+
+
+def second_share_nested(weighted, own, labels, splits, folds, args):
+    """The second network's share of the networks' mean, and the networks'
+    share of the mix, chosen per fold on the other nine folds' answers."""
+    shares = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
+    nets = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+    data = {share: arrays(weighted([1 - share, share]), own, labels, splits) for share in shares}
+    print()
+    print("second network's share (rows) by the networks' weight in the mix (columns), overall + mean recall")
+    print("          " + " ".join(f"{w:6.2f}" for w in nets))
+    for share in shares:
+        cells = []
+        for w in nets:
+            per = [scores(y, mix(n, o, w, args.sharpness).argmax(1)) for y, n, o in data[share].values()]
+            cells.append(100 * np.mean([a + b for a, b in per]))
+        print(f"{share:9.2f} " + " ".join(f"{c:6.1f}" for c in cells))
+    per = []
+    for s in splits:
+        y = data[shares[0]][s][0]
+        pred = np.zeros(len(y), dtype=int)
+        chosen = []
+        for k in range(folds[s].max() + 1):
+            tr, te = folds[s] != k, folds[s] == k
+
+            def fit(choice):
+                _, n, o = data[choice[0]][s]
+                return sum(scores(y[tr], mix(n[tr], o[tr], choice[1], args.sharpness).argmax(1)))
+
+            best = max(itertools.product(shares, nets), key=fit)
+            chosen.append(best)
+            _, n, o = data[best[0]][s]
+            pred[te] = mix(n[te], o[te], best[1], args.sharpness).argmax(1)
+        overall, recall = scores(y, pred)
+        per.append((overall, recall))
+        tally = ", ".join(f"{c} × {chosen.count(c)}" for c in sorted(set(chosen)))
+        print(f"  nested (share, weight), split {s}: {100 * overall:.1f} / {100 * recall:.1f}  (chosen: {tally})")
+    print(f"nested (share, weight): {100 * np.mean([a for a, _ in per]):.2f} / {100 * np.mean([b for _, b in per]):.2f}")
 
 
 if __name__ == "__main__":

@@ -406,20 +406,20 @@ const PATCH_CELLS: usize = 128;
 
 /// The grey image round the top core (the foreground's centre without
 /// one), `PATCH_CELLS` a side, cells in row order: each the mean of its
-/// `step` × `step` pixels (`--patch-step`, 2 by default: at 500 ppi a ridge
-/// period is still four to five cells), centred on and scaled by the grey mean and spread of its
-/// neighbourhood (the 8-pixel block statistics blurred over their
-/// neighbours, read between block centres), clipped to ±3, zero off the
-/// foreground and off the image. Whether a print is a loop or a tented
-/// arch can turn on whether one ridge between core and delta recurves,
-/// which the block field cannot show and this can (tenth round of
-/// docs/benchmarks/print.md: measured, no gain in the mix).
+/// `side` × `side` pixels (`--patch-step`, 2 by default: at 500 ppi a
+/// ridge period is still four to five cells), centred on and scaled by the
+/// grey mean and spread of its neighbourhood (the 8-pixel block statistics
+/// blurred over their neighbours, read between block centres), clipped to
+/// ±3, zero off the foreground and off the image. Whether a print is a
+/// loop or a tented arch can turn on whether one ridge between core and
+/// delta recurves, which the block field cannot show and this can (tenth
+/// round of docs/benchmarks/print.md: measured, no gain in the mix).
 fn grey_patch(
     image: &image::GrayImage,
     block: usize,
     mask: &Grid<u8>,
     points: &vantay_print::singular::SingularPoints,
-    step: usize,
+    side: usize,
 ) -> Vec<f32> {
     let mut stats = BlockStats::default();
     normalize::compute(image, block, &mut stats);
@@ -433,16 +433,15 @@ fn grey_patch(
             ((c + 0.5) * block as f32, (r + 0.5) * block as f32)
         }
     };
-    let half = (PATCH_CELLS * step / 2) as f32;
+    let half = (PATCH_CELLS * side / 2) as f32;
     let (x0, y0) = ((cx - half).round() as i64, (cy - half).round() as i64);
     let (width, height) = (i64::from(image.width()), i64::from(image.height()));
-    let side = step;
-    let step = step as i64;
+    let stride = side as i64;
     let mut patch = vec![0.0; PATCH_CELLS * PATCH_CELLS];
     for (i, value) in patch.iter_mut().enumerate() {
-        let x = x0 + (i % PATCH_CELLS) as i64 * step;
-        let y = y0 + (i / PATCH_CELLS) as i64 * step;
-        if x < 0 || y < 0 || x + step > width || y + step > height {
+        let x = x0 + (i % PATCH_CELLS) as i64 * stride;
+        let y = y0 + (i / PATCH_CELLS) as i64 * stride;
+        if x < 0 || y < 0 || x + stride > width || y + stride > height {
             continue;
         }
         let (x, y) = (x as u32, y as u32);
@@ -450,8 +449,8 @@ fn grey_patch(
         if c >= mask.cols || r >= mask.rows || mask.get(c, r) == 0 {
             continue;
         }
-        let sum: u32 = (0..step as u32)
-            .flat_map(|dy| (0..step as u32).map(move |dx| (x + dx, y + dy)))
+        let sum: u32 = (0..side as u32)
+            .flat_map(|dy| (0..side as u32).map(move |dx| (x + dx, y + dy)))
             .map(|(px, py)| u32::from(image.get_pixel(px, py)[0]))
             .sum();
         let grey = sum as f32 / (side * side) as f32;

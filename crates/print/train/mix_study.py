@@ -22,8 +22,9 @@ other inputs): each is then scored alone first, which shows how far two
 trainings of the same network differ, and the rest of the study reads the
 mean of their probabilities, as an ensemble of them would answer
 (`--member-weights` weighs it; with two members the share of the second
-is also chosen nested, as the engine's `model::NetworkMix` for the
-field and patch networks).
+and the networks' weight in the mix are also chosen nested, as a second
+network beside the shipped one would have to be: the tenth round's patch
+network).
 A `field_cnn.py --halves` CSV names one half of each answer as
 `HALVES.csv:direct` or `HALVES.csv:mirror`, so that `S0.csv:direct,S1.csv:mirror`
 is two networks sharing the two passes the engine makes.
@@ -133,6 +134,39 @@ def members_alone(members, own, splits, labels, args):
     print()
 
 
+def nested(name, candidates, splits, folds):
+    """Each fold's prints decided with the candidate chosen on the other
+    nine folds' answers of the same split, so that no print is scored by a
+    choice its own label helped make. candidates: {label: (answers as
+    `arrays` gives them, keyword arguments of mix)}, every candidate's
+    answers on the same prints in the same order."""
+    per = []
+    for s in splits:
+        y = next(iter(candidates.values()))[0][s][0]
+        pred = np.zeros(len(y), dtype=int)
+        chosen = []
+        for k in range(folds[s].max() + 1):
+            tr, te = folds[s] != k, folds[s] == k
+
+            def fit(label):
+                data, kw = candidates[label]
+                _, n, o = data[s]
+                return sum(scores(y[tr], mix(n[tr], o[tr], **kw).argmax(1)))
+
+            label = max(candidates, key=fit)
+            chosen.append(label)
+            data, kw = candidates[label]
+            _, n, o = data[s]
+            pred[te] = mix(n[te], o[te], **kw).argmax(1)
+        overall, recall = scores(y, pred)
+        per.append((overall, recall))
+        tally = ", ".join(f"{c} × {chosen.count(c)}" for c in sorted(set(chosen)))
+        print(f"  nested {name}, split {s}: {100 * overall:.1f} / {100 * recall:.1f}  (chosen: {tally})")
+    o = np.mean([a for a, _ in per])
+    r = np.mean([b for _, b in per])
+    print(f"nested {name}: {100 * o:.2f} / {100 * r:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("field_csv")
@@ -237,34 +271,18 @@ def main():
         shown = ", ".join(f"{v:.2f}" for v in decision / decision[4])
         line(f"share^-{gamma} ({shown})", decision=decision, **base)
 
-    # Nested: each fold's prints are decided with the candidate chosen on
-    # the other nine folds' answers of the same split, so no print is
-    # scored by a choice its own label helped make.
-    def nested(name, candidates):
-        """candidates: {label: keyword arguments of mix}."""
-        per = []
-        for s in splits:
-            y, n, o = data[s]
-            pred = np.zeros(len(y), dtype=int)
-            chosen = []
-            for k in range(folds[s].max() + 1):
-                tr, te = folds[s] != k, folds[s] == k
-                label = max(candidates, key=lambda c: sum(scores(y[tr], mix(n[tr], o[tr], **candidates[c]).argmax(1))))
-                chosen.append(label)
-                pred[te] = mix(n[te], o[te], **candidates[label]).argmax(1)
-            overall, recall = scores(y, pred)
-            per.append((overall, recall))
-            tally = ", ".join(f"{c} × {chosen.count(c)}" for c in sorted(set(chosen)))
-            print(f"  nested {name}, split {s}: {100 * overall:.1f} / {100 * recall:.1f}  (chosen: {tally})")
-        o = np.mean([a for a, _ in per])
-        r = np.mean([b for _, b in per])
-        print(f"nested {name}: {100 * o:.2f} / {100 * r:.2f}")
-
     print()
-    nested("arch and tented-arch weights", {(a, t): weights(a, t) for a, t in itertools.product(arch_grid, grid)})
-    nested("tented-arch weight alone", {t: weights(1.0, t) for t in grid[:-1]})
-    nested("share^-gamma", {g: dict(decision=share**-g, **base) for g in (0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5)})
-    nested("network weight", {w: dict(weight=w, sharpness=args.sharpness) for w in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)})
+    def on_data(candidates):
+        """The candidates as `nested` takes them, all on these answers."""
+        return {label: (data, kw) for label, kw in candidates.items()}
+
+    by_pair = {(a, t): weights(a, t) for a, t in itertools.product(arch_grid, grid)}
+    nested("arch and tented-arch weights", on_data(by_pair), splits, folds)
+    nested("tented-arch weight alone", on_data({t: weights(1.0, t) for t in grid[:-1]}), splits, folds)
+    by_gamma = {g: dict(decision=share**-g, **base) for g in (0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5)}
+    nested("share^-gamma", on_data(by_gamma), splits, folds)
+    by_weight = {w: dict(weight=w, sharpness=args.sharpness) for w in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)}
+    nested("network weight", on_data(by_weight), splits, folds)
     if len(members) == 2:
         second_share_nested(weighted, own, labels, splits, folds, args)
 
@@ -284,28 +302,10 @@ def second_share_nested(weighted, own, labels, splits, folds, args):
             per = [scores(y, mix(n, o, w, args.sharpness).argmax(1)) for y, n, o in data[share].values()]
             cells.append(100 * np.mean([a + b for a, b in per]))
         print(f"{share:9.2f} " + " ".join(f"{c:6.1f}" for c in cells))
-    per = []
-    for s in splits:
-        y = data[shares[0]][s][0]
-        pred = np.zeros(len(y), dtype=int)
-        chosen = []
-        for k in range(folds[s].max() + 1):
-            tr, te = folds[s] != k, folds[s] == k
-
-            def fit(choice):
-                _, n, o = data[choice[0]][s]
-                return sum(scores(y[tr], mix(n[tr], o[tr], choice[1], args.sharpness).argmax(1)))
-
-            best = max(itertools.product(shares, nets), key=fit)
-            chosen.append(best)
-            _, n, o = data[best[0]][s]
-            pred[te] = mix(n[te], o[te], best[1], args.sharpness).argmax(1)
-        overall, recall = scores(y, pred)
-        per.append((overall, recall))
-        tally = ", ".join(f"{c} × {chosen.count(c)}" for c in sorted(set(chosen)))
-        print(f"  nested (share, weight), split {s}: {100 * overall:.1f} / {100 * recall:.1f}  (chosen: {tally})")
-    print(f"nested (share, weight): {100 * np.mean([a for a, _ in per]):.2f} / {100 * np.mean([b for _, b in per]):.2f}")
-
+    candidates = {
+        (share, w): (data[share], dict(weight=w, sharpness=args.sharpness)) for share, w in itertools.product(shares, nets)
+    }
+    nested("(share, weight)", candidates, splits, folds)
 
 if __name__ == "__main__":
     main()

@@ -78,7 +78,9 @@ pub struct Details {
     pub ridge_period: f32,
     /// Feature vector given to the class model.
     pub features: Vec<f32>,
-    /// Singular points as detected (with the whorl-centre count the output drops).
+    /// Singular points as detected, where the class evidence reads them
+    /// (with the whorl-centre count the output drops); the output's points
+    /// are these placed on the unsmoothed field ([`crate::pattern::place`]).
     pub singular: SingularPoints,
     /// The strongly smoothed orientation field the singular points and the
     /// class features are read from.
@@ -199,9 +201,10 @@ impl Extractor {
             &self.features,
             &mut self.scratch,
         );
+        let pattern::Evidence { points, features } = evidence;
+        let placed = pattern::place(&self.tensors, &self.mask, &points, &p, &mut self.scratch);
         let (field, coarse) = (&self.scratch.fields[0], &self.scratch.fields[1]);
         frequency::compute(image, field, &self.mask, &p, &mut self.periods);
-        let pattern::Evidence { points, features } = evidence;
         // The network's scratch is taken out so that its input can borrow
         // the rest of the extractor.
         let mut scratch = std::mem::take(&mut self.network_scratch);
@@ -216,7 +219,7 @@ impl Extractor {
             self.model.as_ref(),
             network.as_ref(),
         );
-        let ridge_counts = ridge_count::count_all(image, field, &points, class.class, &p);
+        let ridge_counts = ridge_count::count_all(image, field, &placed, class.class, &p);
         let quality = quality::compute(field, &self.stats, &self.periods, &self.mask);
         let details = Details {
             mask: self.mask.clone(),
@@ -228,7 +231,7 @@ impl Extractor {
             singular_field: coarse.clone(),
             network,
         };
-        assemble(image, ppi, &points, class, ridge_counts, details)
+        assemble(image, ppi, &placed, class, ridge_counts, details)
     }
 }
 

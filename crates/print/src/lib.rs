@@ -17,7 +17,9 @@
 //!    subtype, from those features and from [`field_net`], a small
 //!    convolutional network that reads the ridge-direction fields, the
 //!    gradient energy and the grey level block by block;
-//! 9. [`ridge_count`]: core–delta ridge counts;
+//! 9. [`pattern::place`]: the singular points placed on the unsmoothed
+//!    field (smoothing draws a core and its delta together), and
+//!    [`ridge_count`]: the core–delta ridge counts between them;
 //! 10. [`quality`]: a 0–100 score and a per-block map.
 //!
 //! [`overlay`] draws the result for an analyst; [`synthetic`] makes prints

@@ -21,6 +21,8 @@ pub struct Scratch {
     /// The orientation field at every scale: `fields[0]` is the
     /// ridge-direction field, `fields[1]` the field of the singular points.
     pub fields: Vec<OrientationField>,
+    /// The unsmoothed block field [`place`] reads.
+    raw: OrientationField,
 }
 
 /// The singular points and feature vector of one print.
@@ -49,6 +51,7 @@ pub fn evidence(
         smooth,
         fine,
         fields,
+        ..
     } = scratch;
     let mut radii = singular::SCALES;
     radii[0] = params.smooth_radius;
@@ -90,4 +93,23 @@ pub fn evidence(
         features.extend(symmetry::features(coarse, mask, anchor));
     }
     Evidence { points, features }
+}
+
+/// The singular points of [`evidence`] placed where the ridges put them
+/// ([`singular::place`] on the unsmoothed block field), for the output and
+/// the ridge counts. The class evidence keeps the points it was learned
+/// with; cores stay top first and deltas left first.
+pub fn place(
+    tensors: &BlockTensors,
+    mask: &Grid<u8>,
+    points: &SingularPoints,
+    params: &Params,
+    scratch: &mut Scratch,
+) -> SingularPoints {
+    orientation::smooth(tensors, mask, 0, &mut scratch.smooth, &mut scratch.raw);
+    let mut placed = points.clone();
+    singular::place(&mut placed, &scratch.raw, mask, params.singular_place_reach);
+    placed.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
+    placed.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+    placed
 }

@@ -182,45 +182,109 @@ pub fn detect(
 /// lightly smoothed field `fine` has the same Poincaré index: the strong
 /// smoothing that suppresses spurious points also pushes close points apart.
 pub fn refine(points: &mut SingularPoints, fine: &OrientationField, mask: &Grid<u8>, reach: usize) {
+    move_points(points, fine, mask, reach, false);
+}
+
+/// Places each point where the ridges put it, for the output and the ridge
+/// counts: as [`refine`], on the unsmoothed block field `raw` (any
+/// smoothing draws a core and its delta towards each other, and every
+/// ridge of that shortfall is a ridge missing from the count), then at the
+/// mean of the neighbouring blocks that have the index too. A point between
+/// block centres lies inside the rings of up to four blocks, so their mean
+/// places it to within a quarter block rather than half of one.
+pub fn place(points: &mut SingularPoints, raw: &OrientationField, mask: &Grid<u8>, reach: usize) {
+    move_points(points, raw, mask, reach, true);
+}
+
+fn move_points(
+    points: &mut SingularPoints,
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    reach: usize,
+    centroid: bool,
+) {
+    let find = |at: (f32, f32), wanted: &[i32]| {
+        let block = nearest_with_index(field, mask, at, reach, wanted)?;
+        let spread = if centroid { 1 } else { 0 };
+        Some(mean_centre_with_index(field, mask, block, spread, wanted))
+    };
     for core in &mut points.cores {
-        if let Some((x, y)) = nearest_with_index(fine, mask, (core.x, core.y), reach, &[1, 2]) {
+        if let Some((x, y)) = find((core.x, core.y), &[1, 2]) {
             (core.x, core.y) = (x, y);
         }
     }
     for delta in &mut points.deltas {
-        if let Some((x, y)) = nearest_with_index(fine, mask, (delta.x, delta.y), reach, &[-1]) {
+        if let Some((x, y)) = find((delta.x, delta.y), &[-1]) {
             (delta.x, delta.y) = (x, y);
         }
     }
 }
 
+/// Whether the 8-neighbour ring of block (`c`, `r`) lies on the foreground
+/// and turns by one of the `wanted` indices.
+fn has_index(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    c: usize,
+    r: usize,
+    wanted: &[i32],
+) -> bool {
+    let (cols, rows) = field.dims();
+    if c < 1 || r < 1 || c + 1 >= cols || r + 1 >= rows {
+        return false;
+    }
+    let inside = RING8
+        .iter()
+        .all(|&(dc, dr)| mask.get(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr)) != 0);
+    inside && wanted.contains(&index_on_ring(field, c, r, &RING8))
+}
+
+/// The block nearest `at` (pixels), within `reach` blocks, that [`has_index`].
 fn nearest_with_index(
     field: &OrientationField,
     mask: &Grid<u8>,
     at: (f32, f32),
     reach: usize,
     wanted: &[i32],
-) -> Option<(f32, f32)> {
+) -> Option<(usize, usize)> {
     let b = field.block as f32;
-    let (cols, rows) = field.dims();
     let (c0, r0) = ((at.0 / b) as usize, (at.1 / b) as usize);
-    let mut best: Option<(f32, (f32, f32))> = None;
-    for r in r0.saturating_sub(reach).max(1)..=(r0 + reach).min(rows.saturating_sub(2)) {
-        for c in c0.saturating_sub(reach).max(1)..=(c0 + reach).min(cols.saturating_sub(2)) {
-            let inside = RING8.iter().all(|&(dc, dr)| {
-                mask.get(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr)) != 0
-            });
-            if !inside || !wanted.contains(&index_on_ring(field, c, r, &RING8)) {
+    let mut best: Option<(f32, (usize, usize))> = None;
+    for r in r0.saturating_sub(reach)..=r0 + reach {
+        for c in c0.saturating_sub(reach)..=c0 + reach {
+            if !has_index(field, mask, c, r, wanted) {
                 continue;
             }
-            let centre = ((c as f32 + 0.5) * b, (r as f32 + 0.5) * b);
-            let d = (centre.0 - at.0).hypot(centre.1 - at.1);
+            let d = ((c as f32 + 0.5) * b - at.0).hypot((r as f32 + 0.5) * b - at.1);
             if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, centre));
+                best = Some((d, (c, r)));
             }
         }
     }
-    best.map(|(_, centre)| centre)
+    best.map(|(_, block)| block)
+}
+
+/// Mean centre, pixels, of the blocks within `spread` of `block` that
+/// [`has_index`] (`block` itself has).
+fn mean_centre_with_index(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    (c0, r0): (usize, usize),
+    spread: usize,
+    wanted: &[i32],
+) -> (f32, f32) {
+    let b = field.block as f32;
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
+    for r in r0.saturating_sub(spread)..=r0 + spread {
+        for c in c0.saturating_sub(spread)..=c0 + spread {
+            if has_index(field, mask, c, r, wanted) {
+                sx += (c as f32 + 0.5) * b;
+                sy += (r as f32 + 0.5) * b;
+                n += 1.0;
+            }
+        }
+    }
+    (sx / n, sy / n)
 }
 
 fn annihilate_pairs(cores: &mut Vec<Blob>, deltas: &mut Vec<Blob>, pair_px: f32) {

@@ -7,6 +7,11 @@
 //! pass strengthens the frequency and direction asked for, and a clipping
 //! step keeps the ridges binary. The truth ridge count of each delta is
 //! read on the clean ridge map along the exact line to its core.
+//!
+//! [`Spec::of_class`] draws one typical print of a class; [`Spec::random`]
+//! varies everything a real print varies (where the points lie, how far
+//! apart, the pattern's tilt, the ridge period, the noise) for measuring
+//! the engine; [`Score`] compares an analysis with the truth.
 
 use std::f32::consts::PI;
 
@@ -33,6 +38,10 @@ pub struct Spec {
     pub seed: u64,
     /// Standard deviation of the grey noise added at the end.
     pub noise: f32,
+    /// Tilt of the whole pattern, radians, in the image's own sense (x
+    /// right, y down: positive turns clockwise on screen). The points are
+    /// given where they lie after the turn; the field turns with them.
+    pub rotation: f32,
 }
 
 /// A rendered synthetic print with its truth.
@@ -93,6 +102,34 @@ impl Spec {
             class,
             seed,
             noise: 12.0,
+            rotation: 0.0,
+        }
+    }
+
+    /// A print of `class` drawn from the range real rolled prints span at
+    /// 500 ppi: core–delta distances from 45 to 190 px (about 4 to 22
+    /// ridges), whorl cores 20–60 px apart, tilt up to ±20°, ridge period
+    /// 7.5–11 px, grey noise σ 6–24. Every point lies at least 40 px inside
+    /// the finger, where a delta can be seen at all.
+    pub fn random(class: PatternClass, seed: u64) -> Spec {
+        let mut rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
+        let (w, h) = SIZE;
+        let centre = (w as f32 / 2.0, h as f32 / 2.0);
+        loop {
+            let mut spec = Spec {
+                period: rng.between(7.5, 11.0),
+                noise: rng.between(6.0, 24.0),
+                rotation: rng.between(-20.0, 20.0).to_radians(),
+                ..Spec::of_class(class, seed)
+            };
+            let (cores, deltas) = upright_points(class, &mut rng);
+            let turn = |p: (f32, f32)| rotate_about(p, centre, spec.rotation);
+            spec.cores = cores.into_iter().map(turn).collect();
+            spec.deltas = deltas.into_iter().map(turn).collect();
+            let inside = |p: &(f32, f32)| spec.inside_finger_by(p.0, p.1, 40.0);
+            if spec.cores.iter().chain(&spec.deltas).all(inside) {
+                return spec;
+            }
         }
     }
 
@@ -104,7 +141,9 @@ impl Spec {
         let arg = |p: &(f32, f32)| (y - p.1).atan2(x - p.0);
         let sum: f32 =
             self.cores.iter().map(arg).sum::<f32>() - self.deltas.iter().map(arg).sum::<f32>();
-        0.5 * sum
+        // Cores and deltas come in equal numbers here, so turning the
+        // points turns their arguments' sum by nothing: the tilt is added.
+        self.rotation + 0.5 * sum
     }
 
     /// Renders the print and reads its truth.
@@ -134,18 +173,176 @@ impl Spec {
     }
 
     fn inside_finger(&self, x: f32, y: f32) -> bool {
+        self.inside_finger_by(x, y, 0.0)
+    }
+
+    /// Inside the finger's ellipse and at least `margin` px from its edge
+    /// (nearly: the ellipse is shrunk by `margin` on both axes).
+    fn inside_finger_by(&self, x: f32, y: f32, margin: f32) -> bool {
         let (cx, cy) = (self.width as f32 / 2.0, self.height as f32 / 2.0);
-        let (rx, ry) = (self.width as f32 * 0.46, self.height as f32 * 0.47);
+        let (rx, ry) = (
+            self.width as f32 * 0.46 - margin,
+            self.height as f32 * 0.47 - margin,
+        );
         ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0
     }
+}
+
+/// Points, pixels.
+type Points = Vec<(f32, f32)>;
+
+/// Cores and deltas of an upright print of `class`, before the tilt.
+fn upright_points(class: PatternClass, rng: &mut Rng) -> (Points, Points) {
+    let (cx, cy) = (
+        SIZE.0 as f32 / 2.0 + rng.between(-20.0, 20.0),
+        rng.between(150.0, 210.0),
+    );
+    // A delta below the core and to one side, at a distance from 45 to 190 px.
+    let delta_below = |core: (f32, f32), side: f32, rng: &mut Rng| {
+        let distance = rng.between(45.0, 190.0);
+        let angle = rng.between(35.0, 70.0).to_radians();
+        (
+            core.0 + side * distance * angle.cos(),
+            core.1 + distance * angle.sin(),
+        )
+    };
+    match class {
+        PatternClass::A => (vec![], vec![]),
+        PatternClass::T => {
+            let core = (cx, cy);
+            let below = (cx + rng.between(-12.0, 12.0), cy + rng.between(45.0, 110.0));
+            (vec![core], vec![below])
+        }
+        PatternClass::L | PatternClass::R => {
+            // A left loop opens to the left: its delta lies to the right.
+            let side = if class == PatternClass::L { 1.0 } else { -1.0 };
+            let core = (cx - side * rng.between(0.0, 40.0), cy);
+            let delta = delta_below(core, side, rng);
+            (vec![core], vec![delta])
+        }
+        PatternClass::W => {
+            let gap = rng.between(20.0, 60.0);
+            let lean = rng.between(-15.0, 15.0);
+            let upper = (cx - lean / 2.0, cy - gap / 2.0);
+            let lower = (cx + lean / 2.0, cy + gap / 2.0);
+            let left = delta_below(lower, -1.0, rng);
+            let right = delta_below(lower, 1.0, rng);
+            (vec![upper, lower], vec![left, right])
+        }
+    }
+}
+
+fn rotate_about(p: (f32, f32), centre: (f32, f32), angle: f32) -> (f32, f32) {
+    let (s, c) = angle.sin_cos();
+    let (dx, dy) = (p.0 - centre.0, p.1 - centre.1);
+    (centre.0 + c * dx - s * dy, centre.1 + s * dx + c * dy)
+}
+
+/// A found core further than this from every true core is a false one, px.
+pub const CORE_RADIUS: f32 = 40.0;
+/// The same for deltas, px (about three ridges).
+pub const DELTA_RADIUS: f32 = 32.0;
+
+/// How an analysis of a synthetic print compares with its truth.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Score {
+    /// For each true core, the distance to the nearest core found, if one
+    /// lies within [`CORE_RADIUS`].
+    pub core_errors: Vec<Option<f32>>,
+    /// For each true delta, the distance to the nearest delta found within
+    /// [`DELTA_RADIUS`].
+    pub delta_errors: Vec<Option<f32>>,
+    /// For each true delta, its true ridge count and the count the engine
+    /// gave the delta it found there (none where it found none).
+    pub ridge_counts: Vec<(u32, Option<u32>)>,
+    /// Cores found near no true core.
+    pub false_cores: usize,
+    /// Deltas found near no true delta.
+    pub false_deltas: usize,
+}
+
+impl SyntheticPrint {
+    /// Compares `analysis` (of this print's image) with the truth.
+    pub fn score(&self, analysis: &crate::Analysis) -> Score {
+        let cores: Vec<(f32, f32)> = analysis
+            .cores
+            .iter()
+            .map(|c| (c.x as f32, c.y as f32))
+            .collect();
+        let deltas: Vec<(f32, f32)> = analysis
+            .deltas
+            .iter()
+            .map(|d| (d.x as f32, d.y as f32))
+            .collect();
+        self.score_points(&cores, &deltas, &analysis.ridge_counts)
+    }
+
+    /// Compares points found (pixels) and the ridge count of each delta
+    /// found (in the order of `deltas`) with the truth.
+    pub fn score_points(
+        &self,
+        cores: &[(f32, f32)],
+        deltas: &[(f32, f32)],
+        ridge_counts: &[u32],
+    ) -> Score {
+        let core_matches: Vec<_> = self
+            .cores
+            .iter()
+            .map(|t| nearest_within(t, cores, CORE_RADIUS))
+            .collect();
+        let delta_matches: Vec<_> = self
+            .deltas
+            .iter()
+            .map(|t| nearest_within(t, deltas, DELTA_RADIUS))
+            .collect();
+        let unmatched = |found: &[(f32, f32)], truth: &[(f32, f32)], radius: f32| {
+            found
+                .iter()
+                .filter(|f| !truth.iter().any(|t| dist(f, t) <= radius))
+                .count()
+        };
+        Score {
+            core_errors: core_matches.iter().map(|m| m.map(|(_, d)| d)).collect(),
+            delta_errors: delta_matches.iter().map(|m| m.map(|(_, d)| d)).collect(),
+            ridge_counts: self
+                .ridge_counts
+                .iter()
+                .zip(&delta_matches)
+                .map(|(&truth, m)| {
+                    let counted = m.and_then(|(i, _)| ridge_counts.get(i).copied());
+                    (truth, counted)
+                })
+                .collect(),
+            false_cores: unmatched(cores, &self.cores, CORE_RADIUS),
+            false_deltas: unmatched(deltas, &self.deltas, DELTA_RADIUS),
+        }
+    }
+}
+
+/// Index of and distance to the point of `found` nearest `truth`, if within `radius`.
+fn nearest_within(truth: &(f32, f32), found: &[(f32, f32)], radius: f32) -> Option<(usize, f32)> {
+    found
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, dist(truth, f)))
+        .filter(|&(_, d)| d <= radius)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 fn dist(a: &(f32, f32), b: &(f32, f32)) -> f32 {
     (a.0 - b.0).hypot(a.1 - b.1)
 }
 
-/// Ridges bent upwards over the middle of the finger, flatter below.
+/// A plain arch turned by the spec's tilt.
 fn arch_orientation(spec: &Spec, x: f32, y: f32) -> f32 {
+    let centre = (spec.width as f32 / 2.0, spec.height as f32 / 2.0);
+    // Read the upright arch at the point the tilt brought here.
+    let (x, y) = rotate_about((x, y), centre, -spec.rotation);
+    spec.rotation + upright_arch_orientation(spec, x, y)
+}
+
+/// Ridges bent upwards over the middle of the finger, flatter below.
+fn upright_arch_orientation(spec: &Spec, x: f32, y: f32) -> f32 {
     let cx = spec.width as f32 / 2.0;
     let s = spec.width as f32 * 0.22;
     let height = 60.0 * (1.0 - (y / spec.height as f32)).clamp(0.2, 1.0);
@@ -278,5 +475,10 @@ impl Rng {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         (self.0 >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Uniform in [`low`, `high`).
+    fn between(&mut self, low: f32, high: f32) -> f32 {
+        low + (high - low) * self.next()
     }
 }

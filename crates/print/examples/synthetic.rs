@@ -1,0 +1,317 @@
+//! Singular points and ridge counts measured on many synthetic prints of
+//! known truth ([`Spec::random`]: points, distances, tilt, ridge period and
+//! noise all varied), printed as the Markdown tables of docs/BENCHMARKS.md.
+//!
+//! ```text
+//! cargo run --release -p vantay-print --example synthetic -- [--per-class 100] [--first-seed 1000] [--misses]
+//! ```
+//!
+//! Points and counts are the shipped engine's (an arch gets no count, so a
+//! loop it misreads as one loses its count here too), compared in the same
+//! run with the points as the singular-point search finds them, before they
+//! are placed on the unsmoothed field ([`vantay_print::pattern::place`]),
+//! and their counts. The class is given both by the engine and by the rules
+//! on singular points alone: the engine's models learned SD14 cards, whose
+//! framing synthetic prints do not share.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use vantay_print::synthetic::{Score, Spec, SyntheticPrint, CORE_RADIUS, DELTA_RADIUS};
+use vantay_print::{ridge_count, Analysis, Extractor, Params, PatternClass};
+
+struct Case {
+    class: PatternClass,
+    seed: u64,
+    spec: Spec,
+    /// The engine's output.
+    placed: Score,
+    /// The points as found, before placing, with the counts between them.
+    detected: Score,
+    by_engine: PatternClass,
+    by_rules: PatternClass,
+}
+
+fn main() {
+    let mut per_class = 100u64;
+    let mut first_seed = 1000u64;
+    let mut misses = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--per-class" => per_class = number(args.next(), "--per-class N"),
+            "--first-seed" => first_seed = number(args.next(), "--first-seed S"),
+            "--misses" => misses = true,
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let started = Instant::now();
+    let cases = measure(per_class, first_seed);
+    println!(
+        "{} prints ({per_class} per class, seeds {first_seed}–{}), rendered and analysed in {:.0} s\n",
+        cases.len(),
+        first_seed + per_class - 1,
+        started.elapsed().as_secs_f64()
+    );
+    points_table(&cases);
+    println!();
+    placing_table(&cases);
+    println!();
+    counts_table(&cases);
+    if misses {
+        println!();
+        list_misses(&cases);
+    }
+}
+
+fn number(value: Option<String>, what: &str) -> u64 {
+    value
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{what}: a whole number"))
+}
+
+fn measure(per_class: u64, first_seed: u64) -> Vec<Case> {
+    let jobs: Vec<(PatternClass, u64)> = PatternClass::ALL
+        .into_iter()
+        .flat_map(|c| (first_seed..first_seed + per_class).map(move |s| (c, s)))
+        .collect();
+    jobs.into_par_iter()
+        .map_init(
+            || (Extractor::new(), Extractor::with_model(None)),
+            |(engine, rules), (class, seed)| {
+                let spec = Spec::random(class, seed);
+                let print = spec.render();
+                let analysis = engine.extract(&print.image, 500);
+                Case {
+                    class,
+                    seed,
+                    placed: print.score(&analysis),
+                    detected: score_as_detected(&print, &analysis),
+                    by_engine: analysis.class,
+                    by_rules: rules.extract(&print.image, 500).class,
+                    spec,
+                }
+            },
+        )
+        .collect()
+}
+
+/// The score the points would get as the search found them, counted the
+/// same way between them.
+fn score_as_detected(print: &SyntheticPrint, analysis: &Analysis) -> Score {
+    let found = &analysis.details.singular;
+    let counts = ridge_count::count_all(
+        &print.image,
+        &analysis.details.orientation,
+        found,
+        analysis.class,
+        &Params::default(),
+    );
+    let cores: Vec<(f32, f32)> = found.cores.iter().map(|c| (c.x, c.y)).collect();
+    let deltas: Vec<(f32, f32)> = found.deltas.iter().map(|d| (d.x, d.y)).collect();
+    print.score_points(&cores, &deltas, &counts)
+}
+
+fn groups(cases: &[Case]) -> Vec<(String, Vec<&Case>)> {
+    let mut rows: Vec<(String, Vec<&Case>)> = PatternClass::ALL
+        .into_iter()
+        .map(|c| {
+            (
+                format!("{c:?}"),
+                cases.iter().filter(|k| k.class == c).collect(),
+            )
+        })
+        .collect();
+    rows.push(("**all**".into(), cases.iter().collect()));
+    rows
+}
+
+/// Errors of the points found within the radius, and how many were found.
+struct PointFigures {
+    cores: String,
+    core_error: String,
+    deltas: String,
+    delta_error: String,
+}
+
+fn point_figures<'a>(scores: impl Iterator<Item = &'a Score> + Clone) -> PointFigures {
+    let cores: Vec<Option<f32>> = scores
+        .clone()
+        .flat_map(|s| s.core_errors.iter().copied())
+        .collect();
+    let deltas: Vec<Option<f32>> = scores
+        .flat_map(|s| s.delta_errors.iter().copied())
+        .collect();
+    let mut core_found: Vec<f32> = cores.iter().flatten().copied().collect();
+    core_found.sort_by(f32::total_cmp);
+    let mut delta_found: Vec<f32> = deltas.iter().flatten().copied().collect();
+    delta_found.sort_by(f32::total_cmp);
+    PointFigures {
+        cores: share(core_found.len(), cores.len()),
+        core_error: spread(&core_found),
+        deltas: share(delta_found.len(), deltas.len()),
+        delta_error: spread(&delta_found),
+    }
+}
+
+fn points_table(cases: &[Case]) {
+    println!(
+        "| class | prints | cores found (≤ {CORE_RADIUS} px) | core error mean / median / p90 | \
+         deltas found (≤ {DELTA_RADIUS} px) | delta error mean / median / p90 | false cores / deltas | \
+         class by the shipped engine | by the rules alone |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (name, group) in groups(cases) {
+        let figures = point_figures(group.iter().map(|c| &c.placed));
+        let false_cores: usize = group.iter().map(|c| c.placed.false_cores).sum();
+        let false_deltas: usize = group.iter().map(|c| c.placed.false_deltas).sum();
+        let right = |pick: fn(&Case) -> PatternClass| {
+            let n = group.iter().filter(|c| pick(c) == c.class).count();
+            format!("{n} of {}", group.len())
+        };
+        println!(
+            "| {name} | {} | {} | {} | {} | {} | {false_cores} / {false_deltas} | {} | {} |",
+            group.len(),
+            figures.cores,
+            figures.core_error,
+            figures.deltas,
+            figures.delta_error,
+            right(|c| c.by_engine),
+            right(|c| c.by_rules),
+        );
+    }
+}
+
+/// Which of a case's two scores a table reads.
+type PickScore = fn(&Case) -> &Score;
+
+/// The same prints, the points as found and as placed, side by side.
+fn placing_table(cases: &[Case]) {
+    println!(
+        "| points | core error mean / median / p90 | delta error mean / median / p90 | \
+         ridge counts within ±1 | mean error of the counts (counted − true) |"
+    );
+    println!("|---|---|---|---|---|");
+    let rows: [(&str, PickScore); 2] = [
+        ("as found (strongly smoothed field)", |c| &c.detected),
+        ("**placed** (unsmoothed field, shipped)", |c| &c.placed),
+    ];
+    for (name, pick) in rows {
+        let figures = point_figures(cases.iter().map(pick));
+        let counts = counted(cases, pick);
+        let errors: Vec<f32> = counts.iter().map(|&(t, c)| c as f32 - t as f32).collect();
+        let within = counts.iter().filter(|(t, c)| t.abs_diff(*c) <= 1).count();
+        println!(
+            "| {name} | {} | {} | {} | {} |",
+            figures.core_error,
+            figures.delta_error,
+            share(within, counts.len()),
+            mean(&errors).map_or("–".into(), |m| format!("{m:+.2}")),
+        );
+    }
+}
+
+/// (true, counted) for every delta of a loop or whorl that was found.
+fn counted(cases: &[Case], pick: PickScore) -> Vec<(u32, u32)> {
+    cases
+        .iter()
+        .filter(|c| matches!(c.class, PatternClass::L | PatternClass::R | PatternClass::W))
+        .flat_map(|c| pick(c).ridge_counts.iter())
+        .filter_map(|&(t, c)| c.map(|c| (t, c)))
+        .collect()
+}
+
+/// Ridge counts by the size of the true count: far deltas have more ridges
+/// to miss or to double.
+fn counts_table(cases: &[Case]) {
+    println!(
+        "| true count | deltas | counted (delta found) | exact | within ±1 | within ±2 | mean error (counted − true) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let truths: Vec<u32> = cases
+        .iter()
+        .filter(|c| matches!(c.class, PatternClass::L | PatternClass::R | PatternClass::W))
+        .flat_map(|c| c.placed.ridge_counts.iter().map(|(t, _)| *t))
+        .collect();
+    let counts = counted(cases, |c| &c.placed);
+    let ranges: [(&str, u32, u32); 5] = [
+        ("1–5", 1, 5),
+        ("6–10", 6, 10),
+        ("11–15", 11, 15),
+        ("16 and more", 16, u32::MAX),
+        ("**all**", 0, u32::MAX),
+    ];
+    for (name, low, high) in ranges {
+        let in_range = |t: &u32| (low..=high).contains(t);
+        let group: Vec<(u32, u32)> = counts
+            .iter()
+            .copied()
+            .filter(|(t, _)| in_range(t))
+            .collect();
+        let total = truths.iter().filter(|t| in_range(t)).count();
+        let within = |k: u32| group.iter().filter(|(t, c)| t.abs_diff(*c) <= k).count();
+        let errors: Vec<f32> = group.iter().map(|&(t, c)| c as f32 - t as f32).collect();
+        println!(
+            "| {name} | {total} | {} | {} | {} | {} | {} |",
+            share(group.len(), total),
+            share(within(0), group.len()),
+            share(within(1), group.len()),
+            share(within(2), group.len()),
+            mean(&errors).map_or("–".into(), |m| format!("{m:+.2}")),
+        );
+    }
+}
+
+fn list_misses(cases: &[Case]) {
+    for c in cases {
+        let score = &c.placed;
+        let lost_core = score.core_errors.iter().any(Option::is_none);
+        let lost_delta = score.delta_errors.iter().any(Option::is_none);
+        let bad_counts: Vec<String> = score
+            .ridge_counts
+            .iter()
+            .filter_map(|(t, found)| found.filter(|f| f.abs_diff(*t) > 1).map(|f| (t, f)))
+            .map(|(t, f)| format!("{f} for {t}"))
+            .collect();
+        if lost_core || lost_delta || !bad_counts.is_empty() || c.by_engine != c.class {
+            println!(
+                "{:?} seed {}: read as {:?}, cores {:?}, deltas {:?}, counts {:?} \
+                 (period {:.1}, noise {:.0}, tilt {:.0}°)",
+                c.class,
+                c.seed,
+                c.by_engine,
+                score.core_errors,
+                score.delta_errors,
+                bad_counts,
+                c.spec.period,
+                c.spec.noise,
+                c.spec.rotation.to_degrees(),
+            );
+        }
+    }
+}
+
+fn share(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "–".into();
+    }
+    format!(
+        "{part} of {whole} ({:.0} %)",
+        100.0 * part as f64 / whole as f64
+    )
+}
+
+fn mean(values: &[f32]) -> Option<f32> {
+    (!values.is_empty()).then(|| values.iter().sum::<f32>() / values.len() as f32)
+}
+
+/// "mean / median / p90" of sorted errors.
+fn spread(sorted: &[f32]) -> String {
+    match mean(sorted) {
+        None => "–".into(),
+        Some(m) => {
+            let at = |q: f32| sorted[((sorted.len() - 1) as f32 * q).round() as usize];
+            format!("{m:.1} / {:.1} / {:.1} px", at(0.5), at(0.9))
+        }
+    }
+}

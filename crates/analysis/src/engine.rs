@@ -13,6 +13,9 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
     let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
     let ppi = decoded.ppi.unwrap_or(ppi);
     let analysis = vantay_print::analyze(&decoded.image, ppi);
+    // A blank or smudged-over scan gets no made-up reading: the job fails
+    // with the reason, and the analyst asks for a rescan.
+    analysis.check_print().map_err(|e| e.to_string())?;
     // One class type from the engine to the report (vantay_domain::PatternClass).
     let class = analysis.class;
     let subtype = serde_json::to_value(analysis.subtype)

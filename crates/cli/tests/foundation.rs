@@ -136,12 +136,24 @@ fn a_bad_bundle_is_refused_with_every_problem_and_nothing_is_stored() {
     let mut bad = manifest();
     bad["customer"]["phone"] = "12".into();
     bad["prints"].as_object_mut().unwrap().remove("L2");
+    bad["prints"]["R4"] = "R4.pgm".into();
     let dir = bundle(centre.dir.path(), "bad", bad);
     std::fs::write(dir.join("R3.wsq"), b"not an image at all").unwrap();
+    // A scan of the empty glass: a well-formed image with no ridges on it.
+    let mut blank = b"P5\n600 600\n255\n".to_vec();
+    blank.resize(blank.len() + 600 * 600, 250);
+    std::fs::write(dir.join("R4.pgm"), blank).unwrap();
     let out = centre.vantay(&["intake", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for expected in ["customer.phone", "prints.L2", "prints.R3", "R3.wsq"] {
+    for expected in [
+        "customer.phone",
+        "prints.L2",
+        "prints.R3",
+        "R3.wsq",
+        "prints.R4",
+        "no fingerprint found",
+    ] {
         assert!(
             stderr.contains(expected),
             "missing {expected} in:\n{stderr}"

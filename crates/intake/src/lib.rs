@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use vantay_domain::{CaptureError, CaptureManifest, PrintEntry, ValidCapture};
 use vantay_print::input::{self, Limits};
+use vantay_print::presence;
 use vantay_store::CapturedImage;
 
 /// Largest `capture.json` accepted.
@@ -133,7 +134,8 @@ pub fn prepare(
 }
 
 /// Decodes the image fully (so a damaged file is caught now, not at the
-/// analysis centre) and returns its format, size and resolution.
+/// analysis centre), checks that it shows a fingerprint, and returns its
+/// format, size and resolution.
 fn check_image(bytes: &[u8], device_dpi: u16) -> Result<(String, u32, u32, u16), String> {
     let decoded = input::decode(bytes, &Limits::default())
         .map_err(|err| format!("cannot be read as an image: {err}"))?;
@@ -144,6 +146,9 @@ fn check_image(bytes: &[u8], device_dpi: u16) -> Result<(String, u32, u32, u16),
         ));
     }
     let ppi = decoded.ppi.unwrap_or(device_dpi);
+    // A blank or failed scan is caught while the customer is still at the
+    // desk, not days later at the analysis centre.
+    presence::check(&decoded.image, ppi).map_err(|err| format!("cannot be used: {err}"))?;
     Ok((decoded.format.to_string(), width, height, ppi))
 }
 

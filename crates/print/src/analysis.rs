@@ -11,6 +11,7 @@ use crate::model::{self, Classifier};
 use crate::normalize::{self, BlockStats};
 use crate::orientation::{self, BlockTensors, OrientationField};
 use crate::params::Params;
+use crate::presence::{self, NoPrint};
 use crate::quality::{self, Quality};
 use crate::singular::SingularPoints;
 use crate::{field_net, frequency, mask, pattern, ridge_count};
@@ -96,6 +97,15 @@ impl PartialEq for OrientationField {
             && self.cos2 == other.cos2
             && self.sin2 == other.sin2
             && self.coherence == other.coherence
+    }
+}
+
+impl Analysis {
+    /// `Ok(ridge area, mm²)` when the image holds a fingerprint
+    /// ([`crate::presence`]). Reads the details, which are not serialised:
+    /// ask an analysis just made, not one read back from JSON.
+    pub fn check_print(&self) -> Result<f32, NoPrint> {
+        presence::check_mask(&self.details.mask, self.details.orientation.block, self.dpi)
     }
 }
 

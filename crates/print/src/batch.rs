@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::analysis::{record, Extractor, Record};
 use crate::input::{self, InputError, Limits};
 use crate::overlay;
+use crate::presence::NoPrint;
 
 /// Resolution assumed when a file does not say (SD14 and most scanners).
 pub const DEFAULT_PPI: u16 = 500;
@@ -33,6 +34,9 @@ pub enum FileError {
     /// The image could not be read or decoded.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The image was read but holds no fingerprint.
+    #[error(transparent)]
+    NoPrint(#[from] NoPrint),
     /// The overlay could not be drawn or written.
     #[error("cannot write overlay {path}: {reason}")]
     Overlay {
@@ -135,6 +139,7 @@ fn analyse_path(path: &Path, file: String, options: &BatchOptions) -> Result<Rec
     let ppi = decoded.ppi.unwrap_or(DEFAULT_PPI);
     let record =
         EXTRACTOR.with(|e| record(&mut e.borrow_mut(), file, &decoded.image, ppi, started));
+    record.analysis.check_print()?;
     if let Some(dir) = &options.overlay_dir {
         write_overlay(dir, path, &decoded.image, &record)?;
     }

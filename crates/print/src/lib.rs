@@ -22,8 +22,9 @@
 //!    [`ridge_count`]: the core–delta ridge counts between them;
 //! 10. [`quality`]: a 0–100 score and a per-block map.
 //!
-//! [`overlay`] draws the result for an analyst; [`synthetic`] makes prints
-//! of known truth for tests.
+//! [`presence`] refuses an image with too few ridges to hold a print (a
+//! blank scan would otherwise get a class); [`overlay`] draws the result
+//! for an analyst; [`synthetic`] makes prints of known truth for tests.
 //!
 //! ```
 //! use image::GrayImage;
@@ -52,6 +53,7 @@ pub mod orientation;
 pub mod overlay;
 pub mod params;
 pub mod pattern;
+pub mod presence;
 pub mod quality;
 pub mod ridge_count;
 pub mod singular;

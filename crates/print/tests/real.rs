@@ -56,6 +56,10 @@ fn real_prints_are_analysed_sensibly() {
             assert!(c.x < 832 && c.y < 768, "{file}: core outside the image");
         }
         assert_eq!(analysis.ridge_counts.len(), analysis.deltas.len());
+        let area = analysis
+            .check_print()
+            .expect("a real print holds a fingerprint");
+        assert!(area > 100.0, "{file}: ridges over only {area:.0} mm²");
         println!("{file}: label {label:?}, class {:?} ({:.2}), {} cores, {} deltas, counts {:?}, quality {}",
             analysis.class, analysis.confidence, analysis.cores.len(), analysis.deltas.len(), analysis.ridge_counts, analysis.quality);
         right += usize::from(analysis.class == *label);
@@ -96,4 +100,37 @@ fn field_network_gives_the_answers_it_was_exported_with() {
             );
         }
     }
+}
+
+/// The whole batch path: a real print gives its JSON line, a blank scan an
+/// error line that says why, and the batch goes on.
+#[test]
+fn a_blank_scan_gets_an_error_line_and_the_batch_goes_on() {
+    use vantay_print::batch::{self, BatchOptions};
+    let Some(dir) = sd14() else { return };
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let blank = tmp.path().join("blank.png");
+    image::GrayImage::from_pixel(600, 600, image::Luma([250]))
+        .save(&blank)
+        .expect("write the blank scan");
+    let real = dir.join(&handful(&dir, 1)[2].0);
+    let mut lines = Vec::new();
+    let options = BatchOptions {
+        threads: 1,
+        ..BatchOptions::default()
+    };
+    batch::run(&[blank, real], &options, |outcome| {
+        lines.push(outcome.to_json_line())
+    })
+    .expect("the batch runs");
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let error = parsed[0]["error"]
+        .as_str()
+        .expect("an error line for the blank scan");
+    assert!(error.contains("no fingerprint found"), "{error}");
+    assert!(parsed[0].get("class").is_none());
+    assert!(parsed[1]["class"].is_string(), "{}", lines[1]);
 }

@@ -221,39 +221,57 @@ fn counted(cases: &[Case], pick: PickScore) -> Vec<(u32, u32)> {
         .collect()
 }
 
-/// Ridge counts by the size of the true count: far deltas have more ridges
-/// to miss or to double.
+/// Ridge counts by the size of the true count (far deltas have more
+/// ridges to miss or to double) and by class.
 fn counts_table(cases: &[Case]) {
     println!(
-        "| true count | deltas | counted (delta found) | exact | within ±1 | within ±2 | mean error (counted − true) |"
+        "| deltas of | deltas | counted (delta found) | exact | within ±1 | within ±2 | mean error (counted − true) |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let truths: Vec<u32> = cases
+    // (class drawn, true count, count given) for every delta of a loop or whorl.
+    let deltas: Vec<(PatternClass, u32, Option<u32>)> = cases
         .iter()
         .filter(|c| matches!(c.class, PatternClass::L | PatternClass::R | PatternClass::W))
-        .flat_map(|c| c.placed.ridge_counts.iter().map(|(t, _)| *t))
+        .flat_map(|c| c.placed.ridge_counts.iter().map(|&(t, n)| (c.class, t, n)))
         .collect();
-    let counts = counted(cases, |c| &c.placed);
-    let ranges: [(&str, u32, u32); 5] = [
-        ("1–5", 1, 5),
-        ("6–10", 6, 10),
-        ("11–15", 11, 15),
-        ("16 and more", 16, u32::MAX),
-        ("**all**", 0, u32::MAX),
+    let by_truth = |name: &'static str,
+                    low: u32,
+                    high: u32|
+     -> (String, Box<dyn Fn(PatternClass, u32) -> bool>) {
+        (
+            format!("true count {name}"),
+            Box::new(move |_, t| (low..=high).contains(&t)),
+        )
+    };
+    let by_class = |class: PatternClass| -> (String, Box<dyn Fn(PatternClass, u32) -> bool>) {
+        (
+            format!("{class:?} prints"),
+            Box::new(move |c, _| c == class),
+        )
+    };
+    let rows = [
+        by_truth("1–5", 1, 5),
+        by_truth("6–10", 6, 10),
+        by_truth("11–15", 11, 15),
+        by_truth("16 and more", 16, u32::MAX),
+        by_class(PatternClass::L),
+        by_class(PatternClass::R),
+        by_class(PatternClass::W),
+        ("**all**".into(), Box::new(|_, _| true)),
     ];
-    for (name, low, high) in ranges {
-        let in_range = |t: &u32| (low..=high).contains(t);
-        let group: Vec<(u32, u32)> = counts
+    for (name, wanted) in rows {
+        let mine: Vec<&(PatternClass, u32, Option<u32>)> =
+            deltas.iter().filter(|(c, t, _)| wanted(*c, *t)).collect();
+        let group: Vec<(u32, u32)> = mine
             .iter()
-            .copied()
-            .filter(|(t, _)| in_range(t))
+            .filter_map(|(_, t, n)| n.map(|n| (*t, n)))
             .collect();
-        let total = truths.iter().filter(|t| in_range(t)).count();
         let within = |k: u32| group.iter().filter(|(t, c)| t.abs_diff(*c) <= k).count();
         let errors: Vec<f32> = group.iter().map(|&(t, c)| c as f32 - t as f32).collect();
         println!(
-            "| {name} | {total} | {} | {} | {} | {} | {} |",
-            share(group.len(), total),
+            "| {name} | {} | {} | {} | {} | {} | {} |",
+            mine.len(),
+            share(group.len(), mine.len()),
             share(within(0), group.len()),
             share(within(1), group.len()),
             share(within(2), group.len()),

@@ -197,10 +197,15 @@ fn upright_points(class: PatternClass, rng: &mut Rng) -> (Points, Points) {
         SIZE.0 as f32 / 2.0 + rng.between(-20.0, 20.0),
         rng.between(150.0, 210.0),
     );
-    // A delta below the core and to one side, at a distance from 45 to 190 px.
+    // A delta below the core and to one side, at a distance from 45 to 190
+    // px, the line between them 20–50° below the horizontal. On that line
+    // the zero-pole field always runs straight up and down (the core's and
+    // the delta's arguments differ by π there), so a steeper line would run
+    // along the ridges it is meant to cross, which no real loop does: its
+    // delta lies beside the limbs it counts.
     let delta_below = |core: (f32, f32), side: f32, rng: &mut Rng| {
         let distance = rng.between(45.0, 190.0);
-        let angle = rng.between(35.0, 70.0).to_radians();
+        let angle = rng.between(20.0, 50.0).to_radians();
         (
             core.0 + side * distance * angle.cos(),
             core.1 + distance * angle.sin(),

@@ -516,3 +516,77 @@ pub fn ring_turning(
     }
     (total / PI, inside as f32 / steps as f32)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The block field of ridges that turn once round `core` (pixels), as
+    /// an unsmoothed field would read them.
+    fn field_round(core: (f32, f32), blocks: usize) -> (OrientationField, Grid<u8>) {
+        let mut field = OrientationField {
+            block: 8,
+            cos2: Grid::new(blocks, blocks),
+            sin2: Grid::new(blocks, blocks),
+            coherence: Grid::new(blocks, blocks),
+        };
+        let mut mask = Grid::new(blocks, blocks);
+        for r in 0..blocks {
+            for c in 0..blocks {
+                let (x, y) = ((c as f32 + 0.5) * 8.0, (r as f32 + 0.5) * 8.0);
+                // θ = ½ arg(z − core): the doubled angle is the argument itself.
+                let doubled = (y - core.1).atan2(x - core.0);
+                field.cos2.set(c, r, doubled.cos());
+                field.sin2.set(c, r, doubled.sin());
+                field.coherence.set(c, r, 1.0);
+                mask.set(c, r, 1);
+            }
+        }
+        (field, mask)
+    }
+
+    #[test]
+    fn a_core_between_block_centres_is_placed_at_its_corner() {
+        // (80, 80) is the corner of four blocks, 4 px from each centre.
+        let (field, mask) = field_round((80.0, 80.0), 20);
+        let mut points = SingularPoints {
+            cores: vec![Core {
+                x: 68.0,
+                y: 90.0,
+                angle_deg: 90.0,
+            }],
+            ..Default::default()
+        };
+        place(&mut points, &field, &mask, 2);
+        let core = points.cores[0];
+        assert!(
+            (core.x - 80.0).abs() < 1.0 && (core.y - 80.0).abs() < 1.0,
+            "placed at ({}, {})",
+            core.x,
+            core.y
+        );
+        // Refining moves it to one block centre only, 4 px off on each axis.
+        let mut refined = SingularPoints {
+            cores: vec![Core {
+                x: 68.0,
+                y: 90.0,
+                angle_deg: 90.0,
+            }],
+            ..Default::default()
+        };
+        refine(&mut refined, &field, &mask, 2);
+        let core = refined.cores[0];
+        assert_eq!(((core.x - 80.0).abs(), (core.y - 80.0).abs()), (4.0, 4.0));
+    }
+
+    #[test]
+    fn a_point_with_no_ring_of_its_index_in_reach_stays() {
+        let (field, mask) = field_round((120.0, 120.0), 20);
+        let mut points = SingularPoints {
+            deltas: vec![Delta { x: 40.0, y: 40.0 }],
+            ..Default::default()
+        };
+        place(&mut points, &field, &mask, 2);
+        assert_eq!((points.deltas[0].x, points.deltas[0].y), (40.0, 40.0));
+    }
+}

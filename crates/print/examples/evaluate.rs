@@ -23,7 +23,9 @@
 //! classic one: each class dealt out in file order) and reports the mean and
 //! spread, so that the noise of the folds and of the network's start is seen;
 //! `--dump FILE` writes every print's features as CSV; `--symmetry` adds the
-//! symmetry-filter responses ([`vantay_print::symmetry`]); `--mask-from
+//! symmetry-filter responses ([`vantay_print::symmetry`]); `--placed` reads
+//! the features at the singular points placed on the unsmoothed field
+//! ([`vantay_print::pattern::place`]) instead of where they were found; `--mask-from
 //! CACHE` takes each print's foreground from another cache (the prints of
 //! `--png-dir` enhanced by `benches/fft_enhance.py`, segmented as the
 //! originals were). Beside accuracy it
@@ -82,6 +84,7 @@ struct Options {
     tta: bool,
     fine_flow: bool,
     symmetry: bool,
+    placed: bool,
     dump_field: Option<PathBuf>,
     /// Where to write the grey patch round each print's core (`--dump-patch`).
     dump_patch: Option<PathBuf>,
@@ -136,6 +139,7 @@ fn parse_options() -> Options {
         tta: false,
         fine_flow: classify::SHIPPED_FINE_FLOW,
         symmetry: classify::SHIPPED_SYMMETRY,
+        placed: false,
         dump_field: None,
         dump_patch: None,
         patch_step: 2,
@@ -174,6 +178,7 @@ fn parse_options() -> Options {
                 options.mask_from = Some(args.next().expect("--mask-from FILE").into())
             }
             "--symmetry" => options.symmetry = true,
+            "--placed" => options.placed = true,
             "--network-oof" => {
                 options.network_oof = Some(args.next().expect("--network-oof FILE").into())
             }
@@ -533,6 +538,7 @@ fn main() {
         flow: options.flow,
         fine_flow: options.fine_flow,
         symmetry: options.symmetry,
+        placed: options.placed,
     };
     let mut params = Params::for_ppi(500);
     let remask = options.mask_share.is_some() || options.mask_coherence.is_some();

@@ -154,6 +154,9 @@ pub struct FeatureSet {
     pub fine_flow: bool,
     /// Symmetry-filter responses ([`crate::symmetry::features`]).
     pub symmetry: bool,
+    /// Read the features at the points placed on the unsmoothed field
+    /// ([`crate::pattern::place`]) rather than where they were found.
+    pub placed: bool,
 }
 
 impl FeatureSet {
@@ -165,6 +168,7 @@ impl FeatureSet {
             flow: SHIPPED_FLOW,
             fine_flow: SHIPPED_FINE_FLOW,
             symmetry: SHIPPED_SYMMETRY,
+            placed: false,
         }
     }
 

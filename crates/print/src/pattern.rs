@@ -51,7 +51,7 @@ pub fn evidence(
         smooth,
         fine,
         fields,
-        ..
+        raw,
     } = scratch;
     let mut radii = singular::SCALES;
     radii[0] = params.smooth_radius;
@@ -65,6 +65,10 @@ pub fn evidence(
     let inner = mask::shrink(mask, params.singular_margin);
     let mut points = singular::detect(coarse, &inner, &directions.coherence, params);
     singular::refine(&mut points, directions, mask, params.singular_refine_reach);
+    if set.placed {
+        orientation::smooth(tensors, mask, 0, smooth, raw);
+        singular::place(&mut points, raw, mask, params.singular_place_reach);
+    }
     let mut features = classify::features_with(&points, coarse, mask, &set.grids);
     let b = coarse.block as f32;
     let anchor = points

@@ -545,18 +545,22 @@ mod tests {
         (field, mask)
     }
 
+    fn one_core_at(x: f32, y: f32) -> SingularPoints {
+        SingularPoints {
+            cores: vec![Core {
+                x,
+                y,
+                angle_deg: 90.0,
+            }],
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn a_core_between_block_centres_is_placed_at_its_corner() {
         // (80, 80) is the corner of four blocks, 4 px from each centre.
         let (field, mask) = field_round((80.0, 80.0), 20);
-        let mut points = SingularPoints {
-            cores: vec![Core {
-                x: 68.0,
-                y: 90.0,
-                angle_deg: 90.0,
-            }],
-            ..Default::default()
-        };
+        let mut points = one_core_at(68.0, 90.0);
         place(&mut points, &field, &mask, 2);
         let core = points.cores[0];
         assert!(
@@ -566,14 +570,7 @@ mod tests {
             core.y
         );
         // Refining moves it to one block centre only, 4 px off on each axis.
-        let mut refined = SingularPoints {
-            cores: vec![Core {
-                x: 68.0,
-                y: 90.0,
-                angle_deg: 90.0,
-            }],
-            ..Default::default()
-        };
+        let mut refined = one_core_at(68.0, 90.0);
         refine(&mut refined, &field, &mask, 2);
         let core = refined.cores[0];
         assert_eq!(((core.x - 80.0).abs(), (core.y - 80.0).abs()), (4.0, 4.0));

@@ -8,58 +8,58 @@ use vantay_print::{Analysis, Extractor, PatternClass};
 
 const SEEDS: u64 = 3;
 
+/// A synthetic print with its class, seed and analysis.
+type Case = (PatternClass, u64, SyntheticPrint, Analysis);
+
+/// Renders `spec(class, seed)` for every class of `classes` and seed below
+/// `seeds`, in parallel, and analyses each with `extractor()`.
+fn render_and_read(
+    classes: &[PatternClass],
+    seeds: u64,
+    spec: fn(PatternClass, u64) -> Spec,
+    extractor: fn() -> Extractor,
+) -> Vec<Case> {
+    let jobs: Vec<(PatternClass, u64)> = classes
+        .iter()
+        .flat_map(|&c| (0..seeds).map(move |s| (c, s)))
+        .collect();
+    jobs.into_par_iter()
+        .map(|(class, seed)| {
+            let print = spec(class, seed).render();
+            let analysis = extractor().extract(&print.image, 500);
+            (class, seed, print, analysis)
+        })
+        .collect()
+}
+
 /// Every class × seed, rendered and analysed once for all the tests.
-fn cases() -> &'static [(PatternClass, u64, SyntheticPrint, Analysis)] {
-    static CASES: OnceLock<Vec<(PatternClass, u64, SyntheticPrint, Analysis)>> = OnceLock::new();
+fn cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    // Rules on singular points: the shipped model was trained on SD14
+    // cards, whose framing synthetic prints do not share.
     CASES.get_or_init(|| {
-        let specs: Vec<(PatternClass, u64)> = PatternClass::ALL
-            .into_iter()
-            .flat_map(|c| (0..SEEDS).map(move |s| (c, s)))
-            .collect();
-        specs
-            .into_par_iter()
-            .map(|(class, seed)| {
-                let print = Spec::of_class(class, seed).render();
-                // Rules on singular points: the shipped model was trained on
-                // SD14 cards, whose framing synthetic prints do not share.
-                let analysis = Extractor::with_model(None).extract(&print.image, 500);
-                (class, seed, print, analysis)
-            })
-            .collect()
+        render_and_read(&PatternClass::ALL, SEEDS, Spec::of_class, || {
+            Extractor::with_model(None)
+        })
     })
 }
 
-fn of_class(
-    wanted: &[PatternClass],
-) -> impl Iterator<Item = &'static (PatternClass, u64, SyntheticPrint, Analysis)> + '_ {
+fn of_class(wanted: &[PatternClass]) -> impl Iterator<Item = &'static Case> + '_ {
     cases().iter().filter(move |c| wanted.contains(&c.0))
 }
 
 /// Prints of every class but the plain arch with everything varied
 /// ([`Spec::random`]), analysed by the shipped engine: the points and counts
 /// the analysis centre gets.
-fn random_cases() -> &'static [(PatternClass, u64, SyntheticPrint, Analysis)] {
-    static CASES: OnceLock<Vec<(PatternClass, u64, SyntheticPrint, Analysis)>> = OnceLock::new();
-    CASES.get_or_init(|| {
-        let classes = [
-            PatternClass::T,
-            PatternClass::L,
-            PatternClass::R,
-            PatternClass::W,
-        ];
-        let specs: Vec<(PatternClass, u64)> = classes
-            .into_iter()
-            .flat_map(|c| (0..RANDOM_SEEDS).map(move |s| (c, s)))
-            .collect();
-        specs
-            .into_par_iter()
-            .map(|(class, seed)| {
-                let print = Spec::random(class, seed).render();
-                let analysis = Extractor::new().extract(&print.image, 500);
-                (class, seed, print, analysis)
-            })
-            .collect()
-    })
+fn random_cases() -> &'static [Case] {
+    static CASES: OnceLock<Vec<Case>> = OnceLock::new();
+    let classes = [
+        PatternClass::T,
+        PatternClass::L,
+        PatternClass::R,
+        PatternClass::W,
+    ];
+    CASES.get_or_init(|| render_and_read(&classes, RANDOM_SEEDS, Spec::random, Extractor::new))
 }
 
 const RANDOM_SEEDS: u64 = 10;

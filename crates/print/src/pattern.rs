@@ -66,8 +66,7 @@ pub fn evidence(
     let mut points = singular::detect(coarse, &inner, &directions.coherence, params);
     singular::refine(&mut points, directions, mask, params.singular_refine_reach);
     if set.placed {
-        orientation::smooth(tensors, mask, 0, smooth, raw);
-        singular::place(&mut points, raw, mask, params.singular_place_reach);
+        place_on_raw_field(tensors, mask, &mut points, params, smooth, raw);
     }
     let mut features = classify::features_with(&points, coarse, mask, &set.grids);
     let b = coarse.block as f32;
@@ -110,10 +109,31 @@ pub fn place(
     params: &Params,
     scratch: &mut Scratch,
 ) -> SingularPoints {
-    orientation::smooth(tensors, mask, 0, &mut scratch.smooth, &mut scratch.raw);
     let mut placed = points.clone();
-    singular::place(&mut placed, &scratch.raw, mask, params.singular_place_reach);
+    place_on_raw_field(
+        tensors,
+        mask,
+        &mut placed,
+        params,
+        &mut scratch.smooth,
+        &mut scratch.raw,
+    );
     placed.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
     placed.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
     placed
+}
+
+/// Normalises the block tensors, unsmoothed, into `raw` and places `points`
+/// on that field, leaving them in the order they came (the evidence reads
+/// its first core as the anchor, as `evaluate --placed` measured it).
+fn place_on_raw_field(
+    tensors: &BlockTensors,
+    mask: &Grid<u8>,
+    points: &mut SingularPoints,
+    params: &Params,
+    smooth: &mut SmoothScratch,
+    raw: &mut OrientationField,
+) {
+    orientation::smooth(tensors, mask, 0, smooth, raw);
+    singular::place(points, raw, mask, params.singular_place_reach);
 }

@@ -107,9 +107,7 @@ fn score_as_detected(print: &SyntheticPrint, analysis: &Analysis) -> Score {
         analysis.class,
         &Params::default(),
     );
-    let cores: Vec<(f32, f32)> = found.cores.iter().map(|c| (c.x, c.y)).collect();
-    let deltas: Vec<(f32, f32)> = found.deltas.iter().map(|d| (d.x, d.y)).collect();
-    print.score_points(&cores, &deltas, &counts)
+    print.score_found(found, &counts)
 }
 
 fn groups(cases: &[Case]) -> Vec<(String, Vec<&Case>)> {

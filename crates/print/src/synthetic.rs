@@ -18,6 +18,7 @@ use std::f32::consts::PI;
 use image::{GrayImage, Luma};
 
 use crate::classify::PatternClass;
+use crate::singular::SingularPoints;
 
 /// What to draw.
 #[derive(Clone, Debug, PartialEq)]
@@ -282,9 +283,18 @@ impl SyntheticPrint {
         self.score_points(&cores, &deltas, &analysis.ridge_counts)
     }
 
+    /// Compares singular points as the search found them (before the
+    /// output places them), with a count per delta in their order, with
+    /// the truth.
+    pub fn score_found(&self, found: &SingularPoints, ridge_counts: &[u32]) -> Score {
+        let cores: Vec<(f32, f32)> = found.cores.iter().map(|c| (c.x, c.y)).collect();
+        let deltas: Vec<(f32, f32)> = found.deltas.iter().map(|d| (d.x, d.y)).collect();
+        self.score_points(&cores, &deltas, ridge_counts)
+    }
+
     /// Compares points found (pixels) and the ridge count of each delta
     /// found (in the order of `deltas`) with the truth.
-    pub fn score_points(
+    fn score_points(
         &self,
         cores: &[(f32, f32)],
         deltas: &[(f32, f32)],

@@ -127,10 +127,7 @@ fn ridge_counts_are_within_one_of_the_truth() {
 fn placed_points_lie_nearer_the_truth_than_those_found() {
     let (mut found, mut placed) = (Vec::new(), Vec::new());
     for (_, _, print, analysis) in random_cases() {
-        let detected = &analysis.details.singular;
-        let cores: Vec<(f32, f32)> = detected.cores.iter().map(|c| (c.x, c.y)).collect();
-        let deltas: Vec<(f32, f32)> = detected.deltas.iter().map(|d| (d.x, d.y)).collect();
-        let before = print.score_points(&cores, &deltas, &[]);
+        let before = print.score_found(&analysis.details.singular, &[]);
         let after = print.score(analysis);
         found.extend(
             before

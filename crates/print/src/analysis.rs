@@ -79,8 +79,10 @@ pub struct Details {
     pub ridge_period: f32,
     /// Feature vector given to the class model.
     pub features: Vec<f32>,
-    /// Singular points as detected, where the class evidence reads them
-    /// (with the whorl-centre count the output drops); the output's points
+    /// Singular points as detected (on the strongly smoothed field, with
+    /// the close pairs it erased recovered from the lighter one), where the
+    /// class evidence reads them (with the whorl-centre count the output
+    /// drops); the output's points
     /// are these placed on the unsmoothed field ([`crate::pattern::place`]).
     pub singular: SingularPoints,
     /// The strongly smoothed orientation field the singular points and the

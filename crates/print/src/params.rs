@@ -33,6 +33,10 @@ pub struct Params {
     pub singular_place_reach: usize,
     /// A core and a delta closer than this (pixels) cancel out.
     pub singular_pair_px: f32,
+    /// Closest and farthest apart (pixels) a core and a delta of the lighter
+    /// field may lie to be taken for a short loop the strong smoothing
+    /// erased ([`crate::singular::recover_erased_pairs`]).
+    pub singular_erased_pair_px: (f32, f32),
     /// Half length (pixels) of the segment along the ridge that is averaged
     /// at each sample of a ridge-count line.
     pub ridge_count_half_len: f32,
@@ -62,6 +66,11 @@ impl Default for Params {
             // real print, where stray points lie near the true one.
             singular_place_reach: 2,
             singular_min_support: 0.2,
+            // 30 Nov: on the lighter field a short loop's core and delta
+            // (45–60 px apart in the synthetic prints) are drawn to 30–40 px;
+            // 72 px is about eight ridges, beyond which the strong smoothing
+            // keeps them apart itself.
+            singular_erased_pair_px: (16.0, 72.0),
             ridge_count_half_len: 5.0,
             period_range: (5.0, 16.0),
         }
@@ -76,6 +85,10 @@ impl Params {
         Params {
             singular_merge_px: base.singular_merge_px * scale,
             singular_pair_px: base.singular_pair_px * scale,
+            singular_erased_pair_px: (
+                base.singular_erased_pair_px.0 * scale,
+                base.singular_erased_pair_px.1 * scale,
+            ),
             ridge_count_half_len: base.ridge_count_half_len * scale,
             period_range: (base.period_range.0 * scale, base.period_range.1 * scale),
             ..base

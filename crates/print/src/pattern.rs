@@ -28,7 +28,8 @@ pub struct Scratch {
 /// The singular points and feature vector of one print.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Evidence {
-    /// Singular points (found on the strongly smoothed field, placed on the light one).
+    /// Singular points (found on the strongly smoothed field, with the close
+    /// pairs it erased recovered from the light one, and refined there).
     pub points: SingularPoints,
     /// Feature vector for the class model.
     pub features: Vec<f32>,
@@ -37,7 +38,8 @@ pub struct Evidence {
 /// Smooths `tensors` at every radius of [`singular::SCALES`] into
 /// `scratch.fields` (`fields[0]` is the ridge-direction field, radius
 /// `params.smooth_radius`; `fields[1]` the field of the singular points,
-/// `params.singular_smooth_radius`), finds the singular points and computes
+/// `params.singular_smooth_radius`), finds the singular points (on the
+/// latter, and the close pairs it erased on the former) and computes
 /// the features of `set` (the fine flow reads `image` round the core).
 pub fn evidence(
     image: &GrayImage,
@@ -64,6 +66,13 @@ pub fn evidence(
     let (directions, coarse) = (&fields[0], &fields[1]);
     let inner = mask::shrink(mask, params.singular_margin);
     let mut points = singular::detect(coarse, &inner, &directions.coherence, params);
+    singular::recover_erased_pairs(
+        &mut points,
+        directions,
+        &inner,
+        &directions.coherence,
+        params,
+    );
     singular::refine(&mut points, directions, mask, params.singular_refine_reach);
     if set.placed {
         place_on_raw_field(tensors, mask, &mut points, params, smooth, raw);

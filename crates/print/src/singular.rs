@@ -5,7 +5,9 @@
 //! (the centre of a loop's innermost recurve), by −π at a delta (a
 //! triradius) and by 2π at a whorl's circular centre (two cores that the
 //! smoothing has merged). Neighbouring detections of one kind are merged
-//! into one point at their centroid.
+//! into one point at their centroid. A core and a delta a few ridges apart
+//! vanish together under the strong smoothing; [`recover_erased_pairs`]
+//! finds them on the lighter field.
 
 use std::f32::consts::PI;
 
@@ -176,6 +178,101 @@ pub fn detect(
         .collect();
     points.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
     points
+}
+
+/// Recovers the core–delta pairs that the strong smoothing erased, from
+/// the lighter field `light`.
+///
+/// A core and a delta a few ridges apart lie inside one window of the
+/// strong smoothing, so its field turns by nothing round either and both
+/// vanish: a short loop then reads as an arch, and a whorl whose lower
+/// core lies close to one delta keeps one core and one delta. On the
+/// lighter field both points stand out, though still drawn together, to
+/// inside the distance at which [`detect`] cancels a crease's pair; so
+/// pairs are taken from `params.singular_erased_pair_px.0` apart up to
+/// `.1`, and not where a delta was found already. Only where the points
+/// found leave a gap of that shape:
+/// - no core at all: a pair whose delta lies below its core (a short loop);
+/// - one core, not a whorl centre, and one delta: a pair whose core lies
+///   within `.1` of that core and whose delta lies on the other side of
+///   the two cores from the delta found (a whorl's second core and delta).
+///
+/// Searched everywhere, the lighter field's pairs are mostly a crease's,
+/// the card's writing or the edge of the rolled area (measured on SD14 in
+/// docs/BENCHMARKS.md), which is why the search is kept to these two cases.
+pub fn recover_erased_pairs(
+    points: &mut SingularPoints,
+    light: &OrientationField,
+    mask: &Grid<u8>,
+    support: &Grid<f32>,
+    params: &Params,
+) {
+    let Some(gap) = Gap::left_by(points) else {
+        return;
+    };
+    let (closest, farthest) = params.singular_erased_pair_px;
+    let close = Params {
+        singular_pair_px: closest,
+        ..params.clone()
+    };
+    let found = detect(light, mask, support, &close);
+    let already = |d: &Delta| {
+        points
+            .deltas
+            .iter()
+            .any(|e| (e.x - d.x).hypot(e.y - d.y) <= 2.0 * params.singular_merge_px)
+    };
+    let mut pairs = Vec::new();
+    for core in &found.cores {
+        let partner = found.deltas.iter().find(|d| {
+            (d.x - core.x).hypot(d.y - core.y) <= farthest
+                && !already(d)
+                && gap.admits(core, d, params)
+        });
+        if let Some(delta) = partner {
+            pairs.push((*core, *delta));
+        }
+    }
+    for (core, delta) in pairs {
+        points.cores.push(core);
+        points.deltas.push(delta);
+    }
+    points.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
+    points.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+}
+
+/// Where the points found leave room for a pair the smoothing erased.
+enum Gap {
+    /// No core at all: a short loop.
+    Loop,
+    /// One core and one delta: a whorl's second core and delta.
+    Whorl(Core, Delta),
+}
+
+impl Gap {
+    fn left_by(points: &SingularPoints) -> Option<Gap> {
+        match (&points.cores[..], &points.deltas[..]) {
+            ([], _) => Some(Gap::Loop),
+            // A whorl centre (index +2) holds both cores already.
+            ([core], [delta]) if points.whorl_centres == 0 => Some(Gap::Whorl(*core, *delta)),
+            _ => None,
+        }
+    }
+
+    /// Whether the lighter field's pair (`core`, `delta`) fills this gap.
+    fn admits(&self, core: &Core, delta: &Delta, params: &Params) -> bool {
+        match self {
+            // A loop's delta lies below its head; a crease's pairs lie any way round.
+            Gap::Loop => delta.y > core.y,
+            Gap::Whorl(found_core, found_delta) => {
+                let apart = (core.x - found_core.x).hypot(core.y - found_core.y);
+                let mid = (core.x + found_core.x) / 2.0;
+                apart > params.singular_merge_px
+                    && apart <= params.singular_erased_pair_px.1
+                    && (delta.x - mid).signum() != (found_delta.x - mid).signum()
+            }
+        }
+    }
 }
 
 /// Moves each point to the nearest block, within `reach` blocks, where the
@@ -574,6 +671,57 @@ mod tests {
         refine(&mut refined, &field, &mask, 2);
         let core = refined.cores[0];
         assert_eq!(((core.x - 80.0).abs(), (core.y - 80.0).abs()), (4.0, 4.0));
+    }
+
+    fn core(x: f32, y: f32) -> Core {
+        Core {
+            x,
+            y,
+            angle_deg: 90.0,
+        }
+    }
+
+    #[test]
+    fn only_a_print_missing_a_pair_is_searched_for_one() {
+        let delta = Delta { x: 60.0, y: 200.0 };
+        let points = |cores: Vec<Core>, deltas: Vec<Delta>, whorl_centres| SingularPoints {
+            cores,
+            deltas,
+            whorl_centres,
+        };
+        assert!(matches!(
+            Gap::left_by(&points(vec![], vec![delta], 0)),
+            Some(Gap::Loop)
+        ));
+        assert!(matches!(
+            Gap::left_by(&points(vec![core(150.0, 120.0)], vec![delta], 0)),
+            Some(Gap::Whorl(..))
+        ));
+        // A whorl centre holds both cores; a loop with its delta missing
+        // (one core, no delta) or a full whorl has no erased pair to find.
+        let full = [
+            points(vec![core(150.0, 120.0)], vec![delta], 1),
+            points(vec![core(150.0, 120.0)], vec![], 0),
+            points(vec![core(150.0, 120.0), core(150.0, 160.0)], vec![delta], 0),
+        ];
+        assert!(full.iter().all(|p| Gap::left_by(p).is_none()));
+    }
+
+    #[test]
+    fn a_whorls_second_pair_lies_across_from_the_delta_found() {
+        let params = Params::default();
+        let found = Gap::Whorl(core(150.0, 120.0), Delta { x: 60.0, y: 200.0 });
+        let across = Delta { x: 210.0, y: 175.0 };
+        let same_side = Delta { x: 110.0, y: 175.0 };
+        assert!(found.admits(&core(155.0, 160.0), &across, &params));
+        assert!(!found.admits(&core(155.0, 160.0), &same_side, &params));
+        // Too near the core found (one point, merged) or too far from it.
+        assert!(!found.admits(&core(152.0, 135.0), &across, &params));
+        assert!(!found.admits(&core(160.0, 230.0), &across, &params));
+        // A short loop's delta lies below its core.
+        let above = Delta { x: 120.0, y: 90.0 };
+        assert!(Gap::Loop.admits(&core(100.0, 120.0), &across, &params));
+        assert!(!Gap::Loop.admits(&core(100.0, 120.0), &above, &params));
     }
 
     #[test]

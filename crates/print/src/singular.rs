@@ -10,6 +10,7 @@
 //! finds them on the lighter field.
 
 use std::f32::consts::PI;
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
@@ -133,14 +134,30 @@ pub fn detect(
     support: &Grid<f32>,
     params: &Params,
 ) -> SingularPoints {
+    let (cols, rows) = field.dims();
+    detect_within(field, mask, support, params, (0..cols, 0..rows))
+}
+
+/// [`detect`] on the blocks of `window` (columns, rows) only.
+fn detect_within(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    support: &Grid<f32>,
+    params: &Params,
+    (window_cols, window_rows): (Range<usize>, Range<usize>),
+) -> SingularPoints {
     let (merge_px, pair_px) = (params.singular_merge_px, params.singular_pair_px);
     let (cols, rows) = field.dims();
     let mut core_blobs: Vec<Blob> = Vec::new();
     let mut delta_blobs: Vec<Blob> = Vec::new();
     let mut whorl_blobs: Vec<Blob> = Vec::new();
     let b = field.block as f32;
-    for r in RING_REACH..rows.saturating_sub(RING_REACH) {
-        for c in RING_REACH..cols.saturating_sub(RING_REACH) {
+    let rows =
+        window_rows.start.max(RING_REACH)..window_rows.end.min(rows.saturating_sub(RING_REACH));
+    let cols =
+        window_cols.start.max(RING_REACH)..window_cols.end.min(cols.saturating_sub(RING_REACH));
+    for r in rows {
+        for c in cols.clone() {
             if !ring_inside(mask, c, r)
                 || surrounding_coherence(support, c, r) < params.singular_min_support
             {
@@ -215,7 +232,7 @@ pub fn recover_erased_pairs(
         singular_pair_px: closest,
         ..params.clone()
     };
-    let found = detect(light, mask, support, &close);
+    let found = detect_within(light, mask, support, &close, gap.window(light, farthest));
     let already = |d: &Delta| {
         points
             .deltas
@@ -256,6 +273,25 @@ impl Gap {
             // A whorl centre (index +2) holds both cores already.
             ([core], [delta]) if points.whorl_centres == 0 => Some(Gap::Whorl(*core, *delta)),
             _ => None,
+        }
+    }
+
+    /// The blocks (columns, rows) where a pair filling this gap can lie:
+    /// anywhere for a short loop; for a whorl's, its core within
+    /// `farthest` pixels of the core found and its delta as far again.
+    fn window(&self, field: &OrientationField, farthest: f32) -> (Range<usize>, Range<usize>) {
+        let (cols, rows) = field.dims();
+        match self {
+            Gap::Loop => (0..cols, 0..rows),
+            Gap::Whorl(core, _) => {
+                let b = field.block as f32;
+                let reach = (2.0 * farthest / b).ceil() as usize + RING_REACH + 1;
+                let (c, r) = ((core.x / b) as usize, (core.y / b) as usize);
+                let span = |centre: usize, len: usize| {
+                    centre.saturating_sub(reach)..(centre + reach + 1).min(len)
+                };
+                (span(c, cols), span(r, rows))
+            }
         }
     }
 

@@ -34,8 +34,8 @@ pub struct Params {
     /// A core and a delta closer than this (pixels) cancel out.
     pub singular_pair_px: f32,
     /// Closest and farthest apart (pixels) a core and a delta of the lighter
-    /// field may lie to be taken for a short loop the strong smoothing
-    /// erased ([`crate::singular::recover_erased_pairs`]).
+    /// field may lie to be taken for a pair the strong smoothing erased (a
+    /// short loop's, a whorl's second) ([`crate::singular::recover_erased_pairs`]).
     pub singular_erased_pair_px: (f32, f32),
     /// Half length (pixels) of the segment along the ridge that is averaged
     /// at each sample of a ridge-count line.
@@ -67,7 +67,8 @@ impl Default for Params {
             singular_place_reach: 2,
             singular_min_support: 0.2,
             // 30 Nov: on the lighter field a short loop's core and delta
-            // (45–60 px apart in the synthetic prints) are drawn to 30–40 px;
+            // (45–60 px apart in the synthetic prints) are drawn to 30–40 px,
+            // inside `singular_pair_px`;
             // 72 px is about eight ridges, beyond which the strong smoothing
             // keeps them apart itself.
             singular_erased_pair_px: (16.0, 72.0),

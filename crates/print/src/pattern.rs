@@ -127,8 +127,7 @@ pub fn place(
         &mut scratch.smooth,
         &mut scratch.raw,
     );
-    placed.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
-    placed.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+    placed.sort();
     placed
 }
 

@@ -50,6 +50,15 @@ pub struct SingularPoints {
     pub whorl_centres: usize,
 }
 
+impl SingularPoints {
+    /// Puts the points in the order the fields promise: cores top first,
+    /// deltas left first.
+    pub fn sort(&mut self) {
+        self.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
+        self.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+}
+
 /// The 16 blocks of the 5 × 5 square's rim, in order of increasing angle
 /// (x right, y down). A ring wider than the 8 neighbours reads through the
 /// noise of single blocks.
@@ -185,7 +194,6 @@ fn detect_within(
             angle_deg: core_direction(field, x, y),
         });
     }
-    points.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
     points.deltas = delta_blobs
         .iter()
         .map(|blob| {
@@ -193,7 +201,7 @@ fn detect_within(
             Delta { x, y }
         })
         .collect();
-    points.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+    points.sort();
     points
 }
 
@@ -254,8 +262,7 @@ pub fn recover_erased_pairs(
         points.cores.push(core);
         points.deltas.push(delta);
     }
-    points.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
-    points.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
+    points.sort();
 }
 
 /// Where the points found leave room for a pair the smoothing erased.

@@ -226,11 +226,12 @@ fn pairs_the_smoothing_erases_are_still_read() {
         let print = Spec::random(class, seed).render();
         let analysis = Extractor::with_model(None).extract(&print.image, 500);
         let details = &analysis.details;
+        let params = Params::default();
         let strong_alone = singular::detect(
             &details.singular_field,
-            &mask::shrink(&details.mask, 1),
+            &mask::shrink(&details.mask, params.singular_margin),
             &details.orientation.coherence,
-            &Params::default(),
+            &params,
         );
         assert!(
             strong_alone.deltas.len() < print.deltas.len(),

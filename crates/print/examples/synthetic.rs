@@ -30,6 +30,9 @@ struct Case {
     detected: Score,
     by_engine: PatternClass,
     by_rules: PatternClass,
+    /// (true, counted) for every delta, counted on the true core–delta
+    /// line: the counter's own error, without the points'.
+    on_true_line: Vec<(u32, u32)>,
 }
 
 fn main() {
@@ -89,6 +92,7 @@ fn measure(per_class: u64, first_seed: u64) -> Vec<Case> {
                     detected: score_as_detected(&print, &analysis),
                     by_engine: analysis.class,
                     by_rules: rules.extract(&print.image, 500).class,
+                    on_true_line: count_on_true_line(&print, &analysis),
                     spec,
                 }
             },
@@ -108,6 +112,36 @@ fn score_as_detected(print: &SyntheticPrint, analysis: &Analysis) -> Score {
         &Params::default(),
     );
     print.score_found(found, &counts)
+}
+
+/// (true, counted) for each delta of a loop or whorl, counted by the
+/// engine's counter between the true points.
+fn count_on_true_line(print: &SyntheticPrint, analysis: &Analysis) -> Vec<(u32, u32)> {
+    if !matches!(
+        print.class,
+        PatternClass::L | PatternClass::R | PatternClass::W
+    ) {
+        return Vec::new();
+    }
+    let params = Params::default();
+    print
+        .deltas
+        .iter()
+        .zip(&print.ridge_counts)
+        .filter_map(|(&delta, &truth)| {
+            let core = print
+                .cores
+                .iter()
+                .min_by(|a, b| distance(a, &delta).total_cmp(&distance(b, &delta)))?;
+            let field = &analysis.details.orientation;
+            let counted = ridge_count::count(&print.image, field, delta, *core, &params);
+            Some((truth, counted))
+        })
+        .collect()
+}
+
+fn distance(a: &(f32, f32), b: &(f32, f32)) -> f32 {
+    (a.0 - b.0).hypot(a.1 - b.1)
 }
 
 fn groups(cases: &[Case]) -> Vec<(String, Vec<&Case>)> {
@@ -207,6 +241,23 @@ fn placing_table(cases: &[Case]) {
             mean(&errors).map_or("–".into(), |m| format!("{m:+.2}")),
         );
     }
+    let on_true_line: Vec<(u32, u32)> = cases
+        .iter()
+        .flat_map(|c| c.on_true_line.iter().copied())
+        .collect();
+    let errors: Vec<f32> = on_true_line
+        .iter()
+        .map(|&(t, c)| c as f32 - t as f32)
+        .collect();
+    let within = on_true_line
+        .iter()
+        .filter(|(t, c)| t.abs_diff(*c) <= 1)
+        .count();
+    println!(
+        "| true points (the counter alone) | 0 | 0 | {} | {} |",
+        share(within, on_true_line.len()),
+        mean(&errors).map_or("–".into(), |m| format!("{m:+.2}")),
+    );
 }
 
 /// (true, counted) for every delta of a loop or whorl that was found.

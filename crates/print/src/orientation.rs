@@ -78,6 +78,26 @@ impl OrientationField {
         ridge_angle(self.cos2.sample(c, r), self.sin2.sample(c, r))
     }
 
+    /// Unit vector along the ridges at pixel (`x`, `y`), interpolated as
+    /// [`Self::angle_at`], in either of its two senses: the half angle of
+    /// the doubled-angle vector without the arctangent and the sine and
+    /// cosine that [`Self::angle_at`] followed by `sin_cos` would cost.
+    pub fn direction_at(&self, x: f32, y: f32) -> (f32, f32) {
+        let b = self.block as f32;
+        let (c, r) = (x / b - 0.5, y / b - 0.5);
+        let (cos2, sin2) = (self.cos2.sample(c, r), self.sin2.sample(c, r));
+        let length = cos2.hypot(sin2);
+        if length == 0.0 {
+            return (1.0, 0.0);
+        }
+        let cos2 = cos2 / length;
+        // cos θ = √((1 + cos 2θ) / 2), sin θ = ±√((1 − cos 2θ) / 2), with
+        // the sign of sin 2θ: θ in (−π/2, π/2], the same line as angle_at's.
+        let cos = ((1.0 + cos2) * 0.5).max(0.0).sqrt();
+        let sin = ((1.0 - cos2) * 0.5).max(0.0).sqrt();
+        (cos, if sin2 < 0.0 { -sin } else { sin })
+    }
+
     /// Number of block columns and rows.
     pub fn dims(&self) -> (usize, usize) {
         (self.cos2.cols, self.cos2.rows)
@@ -240,6 +260,42 @@ mod tests {
             let diff = (got - deg).abs() % 180.0;
             assert!(diff.min(180.0 - diff) < 3.0, "{deg}° read as {got}°");
             assert!(field.coherence.get(6, 6) > 0.9);
+        }
+    }
+
+    #[test]
+    fn direction_at_is_the_unit_vector_of_angle_at() {
+        // A field whose doubled angle turns through every direction.
+        let (cols, rows) = (12, 12);
+        let doubled = |c: usize, r: usize| (c * rows + r) as f32 * 0.37 - 3.0;
+        let grid = |f: fn(f32) -> f32| Grid {
+            cols,
+            rows,
+            data: (0..rows)
+                .flat_map(|r| (0..cols).map(move |c| f(doubled(c, r))))
+                .collect(),
+        };
+        let field = OrientationField {
+            block: 8,
+            cos2: grid(f32::cos),
+            sin2: grid(f32::sin),
+            coherence: grid(|_| 1.0),
+        };
+        for (x, y) in [
+            (3.0, 5.0),
+            (20.5, 61.0),
+            (47.0, 47.0),
+            (90.0, 12.0),
+            (60.2, 88.9),
+        ] {
+            let theta = field.angle_at(x, y);
+            let (c, s) = field.direction_at(x, y);
+            assert!((c.hypot(s) - 1.0).abs() < 1e-5);
+            // The same line: parallel (cross product zero), either sense.
+            assert!(
+                (c * theta.sin() - s * theta.cos()).abs() < 1e-4,
+                "({x}, {y})"
+            );
         }
     }
 }

@@ -40,6 +40,9 @@ pub struct Params {
     /// Half length (pixels) of the segment along the ridge that is averaged
     /// at each sample of a ridge-count line.
     pub ridge_count_half_len: f32,
+    /// Radius (pixels) of the circle round each end point to which that end
+    /// of a ridge-count line is also moved; the count is the lines' median.
+    pub ridge_count_jitter_px: f32,
     /// Shortest and longest plausible ridge period in pixels.
     pub period_range: (f32, f32),
 }
@@ -73,6 +76,9 @@ impl Default for Params {
             // keeps them apart itself.
             singular_erased_pair_px: (16.0, 72.0),
             ridge_count_half_len: 5.0,
+            // 30 Nov: the points are placed within about 3.5 px (synthetic
+            // prints); 4 px, under half a ridge period, covers that.
+            ridge_count_jitter_px: 4.0,
             period_range: (5.0, 16.0),
         }
     }
@@ -91,6 +97,7 @@ impl Params {
                 base.singular_erased_pair_px.1 * scale,
             ),
             ridge_count_half_len: base.ridge_count_half_len * scale,
+            ridge_count_jitter_px: base.ridge_count_jitter_px * scale,
             period_range: (base.period_range.0 * scale, base.period_range.1 * scale),
             ..base
         }

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use vantay_print::synthetic::{Spec, SyntheticPrint};
-use vantay_print::{mask, singular, Analysis, Extractor, Params, PatternClass};
+use vantay_print::{mask, ridge_count, singular, Analysis, Extractor, Params, PatternClass};
 
 const SEEDS: u64 = 3;
 
@@ -112,13 +112,60 @@ fn ridge_counts_are_within_one_of_the_truth() {
         errors.len(),
         100.0 * within as f32 / errors.len() as f32
     );
-    // 500 prints: 86 % within ±1, mean error +0.11.
+    // 500 prints: 92 % within ±1, mean error +0.04 (86 % and +0.13 from
+    // one line between the points, before the median of the lines round them).
     assert!(
-        within * 100 >= errors.len() * 75,
+        within * 100 >= errors.len() * 80,
         "only {within}/{} ridge counts within ±1",
         errors.len()
     );
     assert!(bias.abs() < 1.0, "counts biased by {bias:+.2}");
+}
+
+/// The engine places the points within about 3.5 px of the truth, and a
+/// line ending a few pixels off near a core or delta can graze a ridge
+/// there once, twice or not at all. With one point moved 4 px in any of
+/// eight directions, a single line misses the true count by two or more
+/// now and then; the median over the lines round both ends (what the
+/// engine counts) half as often.
+#[test]
+fn ridge_counts_hold_when_the_points_move_a_few_pixels() {
+    let params = Params::default();
+    let (mut single_misses, mut median_misses, mut lines) = (0, 0, 0);
+    for (class, seed, print, analysis) in random_cases() {
+        if !matches!(class, PatternClass::L | PatternClass::R) {
+            continue;
+        }
+        let (delta, core, truth) = (print.deltas[0], print.cores[0], print.ridge_counts[0]);
+        let field = &analysis.details.orientation;
+        for k in 0..8 {
+            let angle = k as f32 * std::f32::consts::FRAC_PI_4;
+            let (dx, dy) = (4.0 * angle.cos(), 4.0 * angle.sin());
+            for (from, to) in [
+                ((delta.0 + dx, delta.1 + dy), core),
+                (delta, (core.0 + dx, core.1 + dy)),
+            ] {
+                let single = ridge_count::count_line(&print.image, field, from, to, &params);
+                let median = ridge_count::count(&print.image, field, from, to, &params);
+                single_misses += usize::from(single.abs_diff(truth) > 1);
+                median_misses += usize::from(median.abs_diff(truth) > 1);
+                if median.abs_diff(truth) > 1 {
+                    println!("{class:?} {seed}: {median} for {truth} (one line: {single})");
+                }
+                lines += 1;
+            }
+        }
+    }
+    println!("moved 4 px, off by two or more: one line {single_misses}, median {median_misses} of {lines}");
+    assert!(
+        single_misses > 0,
+        "no line was unstable: the test shows nothing"
+    );
+    // 20 loops × 16 moves: one line 23 misses, the median 12.
+    assert!(
+        median_misses * 3 <= single_misses * 2 && median_misses * 20 <= lines,
+        "median off by two or more {median_misses} times of {lines} (one line {single_misses})"
+    );
 }
 
 /// Placing the points on the unsmoothed field undoes the pull of the
@@ -210,7 +257,7 @@ fn a_random_tilted_loop_is_read_where_it_was_drawn() {
 /// A core and a delta a few ridges apart, which the strong smoothing
 /// erases together, are recovered from the lighter field with their count:
 /// short loops (2–5 ridges), and a whorl's lower core with its near delta
-/// (on 500 prints, short counts are 76 % within ±1 and 94 % within ±2).
+/// (on 500 prints, short counts are 93 % within ±1 and all within ±2).
 #[test]
 fn pairs_the_smoothing_erases_are_still_read() {
     // Seeds of `Spec::random`: loops whose core and delta lie 46–48 px

@@ -25,7 +25,9 @@
 //! `--dump FILE` writes every print's features as CSV; `--symmetry` adds the
 //! symmetry-filter responses ([`vantay_print::symmetry`]); `--placed` reads
 //! the features at the singular points placed on the unsmoothed field
-//! ([`vantay_print::pattern::place`]) instead of where they were found; `--mask-from
+//! ([`vantay_print::pattern::place`]) instead of where they were found;
+//! `--counts` adds the ridge count between the first core and its nearest
+//! delta ([`vantay_print::pattern::COUNT_FEATURES`]); `--mask-from
 //! CACHE` takes each print's foreground from another cache (the prints of
 //! `--png-dir` enhanced by `benches/fft_enhance.py`, segmented as the
 //! originals were). Beside accuracy it
@@ -85,6 +87,7 @@ struct Options {
     fine_flow: bool,
     symmetry: bool,
     placed: bool,
+    counts: bool,
     dump_field: Option<PathBuf>,
     /// Where to write the grey patch round each print's core (`--dump-patch`).
     dump_patch: Option<PathBuf>,
@@ -140,6 +143,7 @@ fn parse_options() -> Options {
         fine_flow: classify::SHIPPED_FINE_FLOW,
         symmetry: classify::SHIPPED_SYMMETRY,
         placed: false,
+        counts: false,
         dump_field: None,
         dump_patch: None,
         patch_step: 2,
@@ -179,6 +183,7 @@ fn parse_options() -> Options {
             }
             "--symmetry" => options.symmetry = true,
             "--placed" => options.placed = true,
+            "--counts" => options.counts = true,
             "--network-oof" => {
                 options.network_oof = Some(args.next().expect("--network-oof FILE").into())
             }
@@ -539,6 +544,7 @@ fn main() {
         fine_flow: options.fine_flow,
         symmetry: options.symmetry,
         placed: options.placed,
+        counts: options.counts,
     };
     let mut params = Params::for_ppi(500);
     let remask = options.mask_share.is_some() || options.mask_coherence.is_some();

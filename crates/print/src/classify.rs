@@ -157,6 +157,9 @@ pub struct FeatureSet {
     /// Read the features at the points placed on the unsmoothed field
     /// ([`crate::pattern::place`]) rather than where they were found.
     pub placed: bool,
+    /// The ridges counted between the first core and its nearest delta
+    /// ([`crate::pattern::COUNT_FEATURES`]).
+    pub counts: bool,
 }
 
 impl FeatureSet {
@@ -169,6 +172,7 @@ impl FeatureSet {
             fine_flow: SHIPPED_FINE_FLOW,
             symmetry: SHIPPED_SYMMETRY,
             placed: false,
+            counts: false,
         }
     }
 
@@ -188,6 +192,11 @@ impl FeatureSet {
             }
             + if self.symmetry {
                 crate::symmetry::FEATURES
+            } else {
+                0
+            }
+            + if self.counts {
+                crate::pattern::COUNT_FEATURES
             } else {
                 0
             }

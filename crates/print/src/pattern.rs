@@ -104,7 +104,53 @@ pub fn evidence(
     if set.symmetry {
         features.extend(symmetry::features(coarse, mask, anchor));
     }
+    if set.counts {
+        let mut placed = points.clone();
+        place_on_raw_field(tensors, mask, &mut placed, params, smooth, raw);
+        features.extend(count_features(image, &fields[0], &placed, params));
+    }
     Evidence { points, features }
+}
+
+/// Number of features of [`count_features`].
+pub const COUNT_FEATURES: usize = 4;
+
+/// The ridges between the first core and its nearest delta, counted on the
+/// image: a loop has at least one ridge there, a tented arch's delta lies
+/// on or next to the upthrust (Henry's rule). For `evaluate --counts`:
+/// on SD14 it adds nothing the points' layout does not already say
+/// (docs/BENCHMARKS.md, thirteenth round), so the shipped model reads none.
+fn count_features(
+    image: &GrayImage,
+    directions: &OrientationField,
+    points: &SingularPoints,
+    params: &Params,
+) -> [f32; COUNT_FEATURES] {
+    let Some(core) = points.cores.first() else {
+        return [0.0; COUNT_FEATURES];
+    };
+    let nearest = points.deltas.iter().min_by(|a, b| {
+        (a.x - core.x)
+            .hypot(a.y - core.y)
+            .total_cmp(&(b.x - core.x).hypot(b.y - core.y))
+    });
+    let Some(delta) = nearest else {
+        return [0.0; COUNT_FEATURES];
+    };
+    let n = crate::ridge_count::count(
+        image,
+        directions,
+        (delta.x, delta.y),
+        (core.x, core.y),
+        params,
+    ) as f32;
+    let length = (delta.x - core.x).hypot(delta.y - core.y).max(1.0);
+    [
+        1.0,
+        (n / 10.0).min(2.0),
+        f32::from(n < 1.0),
+        (n * 9.0 / length).min(1.5),
+    ]
 }
 
 /// The singular points of [`evidence`] placed where the ridges put them

@@ -98,15 +98,34 @@ const RING_REACH: usize = 2;
 /// Poincaré index, in half turns, of the loop around block (`c`, `r`):
 /// +1 core, −1 delta, +2 whorl centre, 0 none.
 pub fn poincare_index(field: &OrientationField, c: usize, r: usize) -> i32 {
-    index_on_ring(field, c, r, &RING)
+    index_on_ring(|c, r| field.angle(c, r), c, r, &RING)
 }
 
-fn index_on_ring(field: &OrientationField, c: usize, r: usize, ring: &[(isize, isize)]) -> i32 {
-    // Each ring block's angle once (an atan2 each: this loop runs on every
-    // foreground block), then the turns between neighbours.
-    let angle_of = |(dc, dr): (isize, isize)| {
-        field.angle(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr))
-    };
+/// Every block's ridge angle, one arctangent each: the rings of
+/// [`detect_within`] overlap, and taking each ring block's angle afresh
+/// cost sixteen arctangents a block (2.4 % of the analysis's instructions).
+fn block_angles(field: &OrientationField) -> Grid<f32> {
+    let (cols, rows) = field.dims();
+    let mut angles = Grid::new(cols, rows);
+    for r in 0..rows {
+        for c in 0..cols {
+            angles.set(c, r, field.angle(c, r));
+        }
+    }
+    angles
+}
+
+/// The Poincaré index round (`c`, `r`) on `ring`, reading each block's
+/// ridge angle through `angle`.
+fn index_on_ring(
+    angle: impl Fn(usize, usize) -> f32,
+    c: usize,
+    r: usize,
+    ring: &[(isize, isize)],
+) -> i32 {
+    // Each ring block's angle once, then the turns between neighbours.
+    let angle_of =
+        |(dc, dr): (isize, isize)| angle(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr));
     let first = angle_of(ring[0]);
     let mut previous = first;
     let mut total = 0.0;
@@ -165,6 +184,7 @@ fn detect_within(
         window_rows.start.max(RING_REACH)..window_rows.end.min(rows.saturating_sub(RING_REACH));
     let cols =
         window_cols.start.max(RING_REACH)..window_cols.end.min(cols.saturating_sub(RING_REACH));
+    let angles = block_angles(field);
     for r in rows {
         for c in cols.clone() {
             if !ring_inside(mask, c, r)
@@ -173,7 +193,7 @@ fn detect_within(
                 continue;
             }
             let (x, y) = ((c as f32 + 0.5) * b, (r as f32 + 0.5) * b);
-            match poincare_index(field, c, r) {
+            match index_on_ring(|c, r| angles.get(c, r), c, r, &RING) {
                 1 => add_to_blobs(&mut core_blobs, x, y, merge_px),
                 -1 => add_to_blobs(&mut delta_blobs, x, y, merge_px),
                 2 => add_to_blobs(&mut whorl_blobs, x, y, merge_px),
@@ -376,7 +396,7 @@ fn has_index(
     let inside = RING8
         .iter()
         .all(|&(dc, dr)| mask.get(c.wrapping_add_signed(dc), r.wrapping_add_signed(dr)) != 0);
-    inside && wanted.contains(&index_on_ring(field, c, r, &RING8))
+    inside && wanted.contains(&index_on_ring(|c, r| field.angle(c, r), c, r, &RING8))
 }
 
 /// The block nearest `at` (pixels), within `reach` blocks, that [`has_index`].

@@ -80,7 +80,7 @@ pub fn trace_with(
     reach: Reach,
 ) -> Trace {
     let (x, y) = seed;
-    let start = direction(field, x, y);
+    let start = field.direction_in_blocks(x, y);
     let forward = half(field, mask, (x, y), start, reach, None);
     let backward = half(field, mask, (x, y), (-start.0, -start.1), reach, None);
     // The backward half runs the other way: reversed, its turning changes sign.
@@ -102,7 +102,7 @@ pub fn trace_with(
 /// The points (block units) of the pseudo-ridge through (`x`, `y`), from
 /// one end to the other: what [`trace`] follows, for drawing.
 pub fn path(field: &OrientationField, mask: &Grid<u8>, x: f32, y: f32) -> Vec<(f32, f32)> {
-    let start = direction(field, x, y);
+    let start = field.direction_in_blocks(x, y);
     let (mut back, mut ahead) = (Vec::new(), Vec::new());
     half(
         field,
@@ -127,25 +127,9 @@ struct Half {
     length: f32,
 }
 
-/// Unit ridge direction at block coordinates (`x`, `y`) (block centres at
-/// .5), from the interpolated doubled-angle vector by the half-angle
-/// formulas (no trigonometry in the tracing loop).
-fn direction(field: &OrientationField, x: f32, y: f32) -> (f32, f32) {
-    let (c, r) = (x - 0.5, y - 0.5);
-    let (c2, s2) = (field.cos2.sample(c, r), field.sin2.sample(c, r));
-    let norm = c2.hypot(s2);
-    if norm < 1e-6 {
-        return (1.0, 0.0);
-    }
-    let c2 = c2 / norm;
-    let cos = ((1.0 + c2) * 0.5).max(0.0).sqrt();
-    let sin = ((1.0 - c2) * 0.5).max(0.0).sqrt();
-    (cos, if s2 < 0.0 { -sin } else { sin })
-}
-
 /// The unit ridge direction at `p` pointing the same way as `prev`.
 fn aligned(field: &OrientationField, p: (f32, f32), prev: (f32, f32)) -> (f32, f32) {
-    let u = direction(field, p.0, p.1);
+    let u = field.direction_in_blocks(p.0, p.1);
     if u.0 * prev.0 + u.1 * prev.1 < 0.0 {
         (-u.0, -u.1)
     } else {

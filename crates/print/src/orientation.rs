@@ -79,15 +79,22 @@ impl OrientationField {
     }
 
     /// Unit vector along the ridges at pixel (`x`, `y`), interpolated as
-    /// [`Self::angle_at`], in either of its two senses: the half angle of
-    /// the doubled-angle vector without the arctangent and the sine and
-    /// cosine that [`Self::angle_at`] followed by `sin_cos` would cost.
+    /// [`Self::angle_at`], in either of its two senses.
     pub fn direction_at(&self, x: f32, y: f32) -> (f32, f32) {
         let b = self.block as f32;
-        let (c, r) = (x / b - 0.5, y / b - 0.5);
+        self.direction_in_blocks(x / b, y / b)
+    }
+
+    /// [`Self::direction_at`] with the position in blocks (block `c`'s
+    /// centre at `c + 0.5`): the half angle of the interpolated
+    /// doubled-angle vector, without the arctangent, sine and cosine that
+    /// [`Self::angle_at`] followed by `sin_cos` would cost. Where the
+    /// vector vanishes (opposite directions meeting) it is the x axis.
+    pub fn direction_in_blocks(&self, x: f32, y: f32) -> (f32, f32) {
+        let (c, r) = (x - 0.5, y - 0.5);
         let (cos2, sin2) = (self.cos2.sample(c, r), self.sin2.sample(c, r));
         let length = cos2.hypot(sin2);
-        if length == 0.0 {
+        if length < 1e-6 {
             return (1.0, 0.0);
         }
         let cos2 = cos2 / length;

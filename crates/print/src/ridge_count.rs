@@ -64,8 +64,9 @@ pub fn count(
     to: (f32, f32),
     params: &Params,
 ) -> u32 {
+    let circle = circle(params.ridge_count_jitter_px);
+    // The point itself, then the points round it.
     let ends = |p: (f32, f32)| -> [(f32, f32); MOVES + 1] {
-        let circle = circle(params.ridge_count_jitter_px);
         std::array::from_fn(|k| match k {
             0 => p,
             _ => (p.0 + circle[k - 1].0, p.1 + circle[k - 1].1),

@@ -409,9 +409,7 @@ fn convolve(input: &Maps, kernel: &Kernel, out: &mut Maps) {
                     for (&v, row) in pixel.iter().zip(taps.chunks_exact(n_out)) {
                         // After a ReLU most inputs are zero: skip them.
                         if v != 0.0 {
-                            for (a, w) in acc.iter_mut().zip(row) {
-                                *a += v * w;
-                            }
+                            add_scaled(acc, v, row);
                         }
                     }
                 }
@@ -420,6 +418,31 @@ fn convolve(input: &Maps, kernel: &Kernel, out: &mut Maps) {
                 *a = a.max(0.0);
             }
         }
+    }
+}
+
+/// Lanes of [`add_scaled`]'s fixed-width steps: every layer's output count
+/// is a multiple of it.
+const LANES: usize = 16;
+
+/// `acc += v × row`, in steps of [`LANES`] values whose length the compiler
+/// knows, so that each becomes a few vector instructions: over a runtime
+/// length the loop stayed at about four instructions a multiply-add, and
+/// it is most of the network's work. Each value is summed in the same
+/// order as before, so the result is the same to the bit.
+fn add_scaled(acc: &mut [f32], v: f32, row: &[f32]) {
+    let mut acc_steps = acc.chunks_exact_mut(LANES);
+    let mut row_steps = row.chunks_exact(LANES);
+    for (a, w) in (&mut acc_steps).zip(&mut row_steps) {
+        let a: &mut [f32; LANES] = a.try_into().expect("a step of LANES");
+        let w: &[f32; LANES] = w.try_into().expect("a step of LANES");
+        for k in 0..LANES {
+            a[k] += v * w[k];
+        }
+    }
+    let rest = acc_steps.into_remainder().iter_mut();
+    for (a, w) in rest.zip(row_steps.remainder()) {
+        *a += v * w;
     }
 }
 

@@ -95,28 +95,24 @@ const RING8: [(isize, isize); 8] = [
 /// Reach of [`RING`] from its centre, blocks.
 const RING_REACH: usize = 2;
 
-/// Poincaré index, in half turns, of the loop around block (`c`, `r`):
-/// +1 core, −1 delta, +2 whorl centre, 0 none.
-pub fn poincare_index(field: &OrientationField, c: usize, r: usize) -> i32 {
-    index_on_ring(|c, r| field.angle(c, r), c, r, &RING)
-}
-
-/// Every block's ridge angle, one arctangent each: the rings of
-/// [`detect_within`] overlap, and taking each ring block's angle afresh
-/// cost sixteen arctangents a block (2.4 % of the analysis's instructions).
-fn block_angles(field: &OrientationField) -> Grid<f32> {
-    let (cols, rows) = field.dims();
-    let mut angles = Grid::new(cols, rows);
-    for r in 0..rows {
-        for c in 0..cols {
+/// The ridge angle of every block of `cols` × `rows` (one arctangent
+/// each; the rest of the grid stays 0): the rings of [`detect_within`]
+/// overlap, and taking each ring block's angle afresh cost sixteen
+/// arctangents a block (2.4 % of the analysis's instructions).
+fn block_angles(field: &OrientationField, cols: Range<usize>, rows: Range<usize>) -> Grid<f32> {
+    let (all_cols, all_rows) = field.dims();
+    let mut angles = Grid::new(all_cols, all_rows);
+    for r in rows {
+        for c in cols.clone() {
             angles.set(c, r, field.angle(c, r));
         }
     }
     angles
 }
 
-/// The Poincaré index round (`c`, `r`) on `ring`, reading each block's
-/// ridge angle through `angle`.
+/// The Poincaré index, in half turns, of `ring` round block (`c`, `r`):
+/// +1 core, −1 delta, +2 whorl centre, 0 none. Each block's ridge angle
+/// is read through `angle`.
 fn index_on_ring(
     angle: impl Fn(usize, usize) -> f32,
     c: usize,
@@ -184,7 +180,16 @@ fn detect_within(
         window_rows.start.max(RING_REACH)..window_rows.end.min(rows.saturating_sub(RING_REACH));
     let cols =
         window_cols.start.max(RING_REACH)..window_cols.end.min(cols.saturating_sub(RING_REACH));
-    let angles = block_angles(field);
+    // The blocks the rings round `cols` × `rows` read (none if those are
+    // empty: a grid too small for a ring).
+    let reach = |range: &Range<usize>| {
+        if range.is_empty() {
+            0..0
+        } else {
+            range.start - RING_REACH..range.end + RING_REACH
+        }
+    };
+    let angles = block_angles(field, reach(&cols), reach(&rows));
     for r in rows {
         for c in cols.clone() {
             if !ring_inside(mask, c, r)

@@ -400,7 +400,8 @@ fn point_features(points: &SingularPoints, out: &mut Vec<f32>) {
     out.extend([spread.min(3.0), delta_spread.min(6.0)]);
 }
 
-fn nearest_delta(core: &Core, points: &SingularPoints) -> Option<(f32, f32)> {
+/// The offset (pixels) from `core` to the delta nearest it.
+pub(crate) fn nearest_delta(core: &Core, points: &SingularPoints) -> Option<(f32, f32)> {
     points
         .deltas
         .iter()

@@ -105,8 +105,12 @@ pub fn evidence(
         features.extend(symmetry::features(coarse, mask, anchor));
     }
     if set.counts {
+        // Counted as the engine counts, at the placed points (already
+        // placed when the whole evidence reads them there).
         let mut placed = points.clone();
-        place_on_raw_field(tensors, mask, &mut placed, params, smooth, raw);
+        if !set.placed {
+            place_on_raw_field(tensors, mask, &mut placed, params, smooth, raw);
+        }
         features.extend(count_features(image, &fields[0], &placed, params));
     }
     Evidence { points, features }
@@ -129,22 +133,12 @@ fn count_features(
     let Some(core) = points.cores.first() else {
         return [0.0; COUNT_FEATURES];
     };
-    let nearest = points.deltas.iter().min_by(|a, b| {
-        (a.x - core.x)
-            .hypot(a.y - core.y)
-            .total_cmp(&(b.x - core.x).hypot(b.y - core.y))
-    });
-    let Some(delta) = nearest else {
+    let Some((dx, dy)) = classify::nearest_delta(core, points) else {
         return [0.0; COUNT_FEATURES];
     };
-    let n = crate::ridge_count::count(
-        image,
-        directions,
-        (delta.x, delta.y),
-        (core.x, core.y),
-        params,
-    ) as f32;
-    let length = (delta.x - core.x).hypot(delta.y - core.y).max(1.0);
+    let delta = (core.x + dx, core.y + dy);
+    let n = crate::ridge_count::count(image, directions, delta, (core.x, core.y), params) as f32;
+    let length = dx.hypot(dy).max(1.0);
     [
         1.0,
         (n / 10.0).min(2.0),

@@ -17,7 +17,7 @@
 use std::time::Instant;
 
 use rayon::prelude::*;
-use vantay_print::synthetic::{Score, Spec, SyntheticPrint, CORE_RADIUS, DELTA_RADIUS};
+use vantay_print::synthetic::{self, Score, Spec, SyntheticPrint, CORE_RADIUS, DELTA_RADIUS};
 use vantay_print::{ridge_count, Analysis, Extractor, Params, PatternClass};
 
 struct Case {
@@ -129,19 +129,12 @@ fn count_on_true_line(print: &SyntheticPrint, analysis: &Analysis) -> Vec<(u32, 
         .iter()
         .zip(&print.ridge_counts)
         .filter_map(|(&delta, &truth)| {
-            let core = print
-                .cores
-                .iter()
-                .min_by(|a, b| distance(a, &delta).total_cmp(&distance(b, &delta)))?;
+            let core = synthetic::nearest(&print.cores, &delta)?;
             let field = &analysis.details.orientation;
             let counted = ridge_count::count(&print.image, field, delta, *core, &params);
             Some((truth, counted))
         })
         .collect()
-}
-
-fn distance(a: &(f32, f32), b: &(f32, f32)) -> f32 {
-    (a.0 - b.0).hypot(a.1 - b.1)
 }
 
 fn groups(cases: &[Case]) -> Vec<(String, Vec<&Case>)> {
@@ -231,31 +224,23 @@ fn placing_table(cases: &[Case]) {
     for (name, pick) in rows {
         let figures = point_figures(cases.iter().map(pick));
         let counts = counted(cases, pick);
-        let errors: Vec<f32> = counts.iter().map(|&(t, c)| c as f32 - t as f32).collect();
-        let within = counts.iter().filter(|(t, c)| t.abs_diff(*c) <= 1).count();
-        println!(
-            "| {name} | {} | {} | {} | {} |",
-            figures.core_error,
-            figures.delta_error,
-            share(within, counts.len()),
-            mean(&errors).map_or("–".into(), |m| format!("{m:+.2}")),
-        );
+        count_row(name, &figures.core_error, &figures.delta_error, &counts);
     }
     let on_true_line: Vec<(u32, u32)> = cases
         .iter()
         .flat_map(|c| c.on_true_line.iter().copied())
         .collect();
-    let errors: Vec<f32> = on_true_line
-        .iter()
-        .map(|&(t, c)| c as f32 - t as f32)
-        .collect();
-    let within = on_true_line
-        .iter()
-        .filter(|(t, c)| t.abs_diff(*c) <= 1)
-        .count();
+    count_row("true points (the counter alone)", "0", "0", &on_true_line);
+}
+
+/// One row of [`placing_table`]: the points' errors, then how near the
+/// counts (true, counted) came.
+fn count_row(name: &str, core_error: &str, delta_error: &str, counts: &[(u32, u32)]) {
+    let errors: Vec<f32> = counts.iter().map(|&(t, c)| c as f32 - t as f32).collect();
+    let within = counts.iter().filter(|(t, c)| t.abs_diff(*c) <= 1).count();
     println!(
-        "| true points (the counter alone) | 0 | 0 | {} | {} |",
-        share(within, on_true_line.len()),
+        "| {name} | {core_error} | {delta_error} | {} | {} |",
+        share(within, counts.len()),
         mean(&errors).map_or("–".into(), |m| format!("{m:+.2}")),
     );
 }

@@ -153,15 +153,9 @@ impl Spec {
         let ridge_counts = self
             .deltas
             .iter()
-            .map(|d| {
-                let core = self
-                    .cores
-                    .iter()
-                    .min_by(|a, b| dist(a, d).total_cmp(&dist(b, d)));
-                match (self.class, core) {
-                    (PatternClass::A | PatternClass::T, _) | (_, None) => 0,
-                    (_, Some(core)) => count_on_ridge_map(&ridges, self.width as usize, *d, *core),
-                }
+            .map(|d| match (self.class, nearest(&self.cores, d)) {
+                (PatternClass::A | PatternClass::T, _) | (_, None) => 0,
+                (_, Some(core)) => count_on_ridge_map(&ridges, self.width as usize, *d, *core),
             })
             .collect();
         SyntheticPrint {
@@ -342,6 +336,13 @@ fn nearest_within(truth: &(f32, f32), found: &[(f32, f32)], radius: f32) -> Opti
         .map(|(i, f)| (i, dist(truth, f)))
         .filter(|&(_, d)| d <= radius)
         .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The point of `points` nearest `to` (the core a delta's true count runs to).
+pub fn nearest<'a>(points: &'a [(f32, f32)], to: &(f32, f32)) -> Option<&'a (f32, f32)> {
+    points
+        .iter()
+        .min_by(|a, b| dist(a, to).total_cmp(&dist(b, to)))
 }
 
 fn dist(a: &(f32, f32), b: &(f32, f32)) -> f32 {

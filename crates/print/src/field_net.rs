@@ -250,7 +250,11 @@ impl Runner {
         let mut kernels = Vec::with_capacity(net.convs.len());
         for (i, conv) in net.convs.into_iter().enumerate() {
             let (n_in, n_out) = (conv.inputs, conv.outputs);
-            if n_in != channels || conv.weight.len() != n_out * n_in * 9 || conv.bias.len() != n_out
+            if n_in != channels
+                || n_in == 0
+                || n_out == 0
+                || conv.weight.len() != n_out * n_in * 9
+                || conv.bias.len() != n_out
             {
                 return Err(NetError::Shape(format!(
                     "convolution {i}: {n_in} → {n_out} channels, {} weights, {} biases, after {channels} channels",
@@ -423,7 +427,7 @@ fn convolve(input: &Maps, kernel: &Kernel, patches: &mut Vec<f32>, out: &mut Map
         cell.copy_from_slice(&kernel.bias);
     }
     let cells = cols * rows;
-    if cells == 0 || n_out == 0 {
+    if cells == 0 {
         return;
     }
     // Row-major operands: (cells × width) · (width × n_out) + out.
@@ -447,20 +451,18 @@ fn multiply_add(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], out: &mut [f
 /// tap by tap (row of the kernel, then column), zeros beyond the edge.
 fn gather_patches(input: &Maps, patches: &mut Vec<f32>) {
     let (cols, rows, n) = (input.cols, input.rows, input.channels);
-    patches.clear();
+    // Every value is written below: resizing without clearing first spares
+    // a second pass over a buffer of a few megabytes.
     patches.resize(cols * rows * 9 * n, 0.0);
     for (cell, patch) in patches.chunks_exact_mut(9 * n).enumerate() {
         let (r, c) = (cell / cols, cell % cols);
-        for kr in 0..3 {
-            let Some(sr) = (r + kr).checked_sub(1).filter(|&sr| sr < rows) else {
-                continue;
-            };
-            for kc in 0..3 {
-                let Some(sc) = (c + kc).checked_sub(1).filter(|&sc| sc < cols) else {
-                    continue;
-                };
-                patch[(kr * 3 + kc) * n..][..n]
-                    .copy_from_slice(&input.data[(sr * cols + sc) * n..][..n]);
+        for (tap, values) in patch.chunks_exact_mut(n).enumerate() {
+            let (sr, sc) = ((r + tap / 3).checked_sub(1), (c + tap % 3).checked_sub(1));
+            match (sr.filter(|&sr| sr < rows), sc.filter(|&sc| sc < cols)) {
+                (Some(sr), Some(sc)) => {
+                    values.copy_from_slice(&input.data[(sr * cols + sc) * n..][..n]);
+                }
+                _ => values.fill(0.0),
             }
         }
     }
@@ -759,6 +761,12 @@ mod tests {
         net.inputs[0].sd = 0.0;
         let err = Runner::new(net).unwrap_err().to_string();
         assert!(err.contains("scale"), "{err}");
+        let mut net = tiny_network(base_only());
+        net.inputs.clear();
+        net.convs[0].inputs = 0;
+        net.convs[0].weight.clear();
+        let err = Runner::new(net).unwrap_err().to_string();
+        assert!(err.contains("0 → 2 channels"), "{err}");
         assert!(Runner::from_json("{").is_err());
     }
 

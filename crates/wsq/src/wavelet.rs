@@ -8,7 +8,7 @@
 //! odd and even length signals behave exactly as NIST's decoder; samples
 //! away from the edges take a plain dot product.
 
-use crate::synthesis::{axpy, Plan, Scratch};
+use crate::synthesis::{weighted_sum, Plan, Scratch};
 use crate::tables::Filters;
 use crate::tree::WaveletNode;
 
@@ -195,12 +195,13 @@ impl AnalysisMap {
         y: usize,
         lenx: usize,
     ) {
+        // Offsets of the rectangle's rows.
+        let row = |i: usize| (y + i) * width + x;
+        let mut terms = Vec::new();
         for o in 0..self.starts.len() - 1 {
-            let d = &mut dst[(y + o) * width + x..][..lenx];
-            d.fill(0.0);
-            for &(i, c) in self.output_terms(o) {
-                axpy(d, c, &src[(y + i) * width + x..][..lenx]);
-            }
+            terms.clear();
+            terms.extend(self.output_terms(o).iter().map(|&(i, c)| (c, row(i))));
+            weighted_sum(&mut dst[row(o)..][..lenx], src, &terms);
         }
     }
 }

@@ -69,40 +69,56 @@ impl Grid<f32> {
 
 /// Box filter of radius `radius` over `src` into `dst`, separable, with the
 /// window clipped at the edges (mean over the cells inside). `tmp` is scratch.
+///
+/// Both passes run down the columns, with a running sum per column kept
+/// for a whole row of them at once (vectorised): the pass along the rows
+/// reads the grid transposed. A running sum along each row, as before,
+/// was a chain of dependent additions a cell at a time, and its column
+/// pass gathered every column a cell at a time; each cell's sums are
+/// formed in the same order as then, so the result is the same to the bit.
 pub fn box_blur(src: &Grid<f32>, radius: usize, tmp: &mut Grid<f32>, dst: &mut Grid<f32>) {
+    transpose(src, tmp);
+    blur_columns(tmp, radius, dst);
+    transpose(dst, tmp);
+    blur_columns(tmp, radius, dst);
+}
+
+/// `dst` = `src` with rows and columns swapped.
+fn transpose(src: &Grid<f32>, dst: &mut Grid<f32>) {
     let (cols, rows) = (src.cols, src.rows);
-    tmp.reset(cols, rows);
-    dst.reset(cols, rows);
-    for r in 0..rows {
-        let row = &src.data[r * cols..(r + 1) * cols];
-        blur_line(row, radius, &mut tmp.data[r * cols..(r + 1) * cols]);
-    }
-    let mut column = vec![0.0; rows];
-    let mut out = vec![0.0; rows];
-    for c in 0..cols {
-        for (r, v) in column.iter_mut().enumerate() {
-            *v = tmp.data[r * cols + c];
-        }
-        blur_line(&column, radius, &mut out);
-        for (r, v) in out.iter().enumerate() {
-            dst.data[r * cols + c] = *v;
+    dst.reset(rows, cols);
+    for (r, row) in src.data.chunks_exact(cols.max(1)).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            dst.data[c * rows + r] = v;
         }
     }
 }
 
-fn blur_line(src: &[f32], radius: usize, dst: &mut [f32]) {
-    let n = src.len();
-    let mut sum: f32 = src[..radius.min(n)].iter().sum();
-    for i in 0..n {
-        if i + radius < n {
-            sum += src[i + radius];
+/// The box filter down every column of `src` into `dst`, all columns of a
+/// row at a time.
+fn blur_columns(src: &Grid<f32>, radius: usize, dst: &mut Grid<f32>) {
+    let (cols, rows) = (src.cols, src.rows);
+    dst.reset(cols, rows);
+    let row = |r: usize| &src.data[r * cols..][..cols];
+    // The running sums start as the first `radius` rows, summed in order.
+    let mut sum = vec![-0.0f32; cols];
+    for r in 0..radius.min(rows) {
+        sum.iter_mut().zip(row(r)).for_each(|(s, v)| *s += v);
+    }
+    for i in 0..rows {
+        if i + radius < rows {
+            sum.iter_mut()
+                .zip(row(i + radius))
+                .for_each(|(s, v)| *s += v);
         }
         if i > radius {
-            sum -= src[i - radius - 1];
+            sum.iter_mut()
+                .zip(row(i - radius - 1))
+                .for_each(|(s, v)| *s -= v);
         }
-        let lo = i.saturating_sub(radius);
-        let hi = (i + radius).min(n - 1);
-        dst[i] = sum / (hi - lo + 1) as f32;
+        let inside = ((i + radius).min(rows - 1) - i.saturating_sub(radius) + 1) as f32;
+        let out = &mut dst.data[i * cols..][..cols];
+        out.iter_mut().zip(&sum).for_each(|(o, s)| *o = s / inside);
     }
 }
 
@@ -123,5 +139,39 @@ mod tests {
         assert!((out.get(3, 3) - 1.0).abs() < 1e-5);
         assert!((out.get(2, 4) - 1.0).abs() < 1e-5);
         assert_eq!(out.get(0, 0), 0.0);
+    }
+
+    #[test]
+    fn box_blur_is_the_mean_over_the_clipped_window() {
+        // Against the mean written out cell by cell, on grids narrower and
+        // shorter than the window too.
+        let mut seed = 11u32;
+        for (cols, rows, radius) in [(9, 6, 2), (5, 13, 3), (1, 4, 1), (3, 2, 4), (7, 7, 0)] {
+            let mut g = Grid::<f32>::new(cols, rows);
+            for v in &mut g.data {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                *v = (seed >> 8) as f32 / (1 << 24) as f32 * 10.0 - 5.0;
+            }
+            let (mut tmp, mut out) = (Grid::default(), Grid::default());
+            box_blur(&g, radius, &mut tmp, &mut out);
+            assert_eq!((out.cols, out.rows), (cols, rows));
+            let window = |i: usize, n: usize| i.saturating_sub(radius)..(i + radius + 1).min(n);
+            for r in 0..rows {
+                for c in 0..cols {
+                    let (rs, cs) = (window(r, rows), window(c, cols));
+                    let cells = (rs.len() * cs.len()) as f32;
+                    let mean = rs
+                        .flat_map(|rr| cs.clone().map(move |cc| (cc, rr)))
+                        .map(|(cc, rr)| g.get(cc, rr))
+                        .sum::<f32>()
+                        / cells;
+                    let got = out.get(c, r);
+                    assert!(
+                        (got - mean).abs() < 1e-4,
+                        "{cols}×{rows} r{radius} at ({c}, {r}): {got} against {mean}"
+                    );
+                }
+            }
+        }
     }
 }

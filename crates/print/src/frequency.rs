@@ -43,15 +43,52 @@ fn x_signature(image: &GrayImage, theta: f32, centre: (f32, f32), signature: &mu
     let (across_x, across_y) = (-along_y, along_x);
     let (w, h) = (image.width() as i32, image.height() as i32);
     let px = image.as_raw();
+    let at = |u: f32, v: f32| {
+        (
+            nearest(centre.0 + u * across_x + v * along_x),
+            nearest(centre.1 + u * across_y + v * along_y),
+        )
+    };
+    let (u_ends, v_ends) = (
+        [offset(0, ACROSS), offset(ACROSS - 1, ACROSS)],
+        [offset(0, ALONG), offset(ALONG - 1, ALONG)],
+    );
+    // Both coordinates are affine in (u, v), so the window's extremes are
+    // at its corners; a pixel of margin covers the rounding of the sums.
+    let inside = u_ends.iter().all(|&u| {
+        v_ends.iter().all(|&v| {
+            let (x, y) = at(u, v);
+            x >= 1 && y >= 1 && x < w - 1 && y < h - 1
+        })
+    });
+    if inside {
+        fill_signature(signature, at, |x, y| px[(y * w + x) as usize]);
+    } else {
+        fill_signature(signature, at, |x, y| {
+            px[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize]
+        });
+    }
+}
+
+/// Position of sample `k` of `n` about the window's centre.
+fn offset(k: usize, n: usize) -> f32 {
+    k as f32 - n as f32 / 2.0
+}
+
+/// The signature from the pixel positions `at(u, v)` (across, along) and
+/// the grey level `pixel(x, y)`; the window of [`x_signature`] clamps
+/// `pixel` to the image only where it reaches past an edge.
+fn fill_signature(
+    signature: &mut [f32; ACROSS],
+    at: impl Fn(f32, f32) -> (i32, i32),
+    pixel: impl Fn(i32, i32) -> u8,
+) {
     for (k, slot) in signature.iter_mut().enumerate() {
-        let u = k as f32 - ACROSS as f32 / 2.0;
+        let u = offset(k, ACROSS);
         let mut sum = 0.0;
         for j in 0..ALONG {
-            let v = j as f32 - ALONG as f32 / 2.0;
-            let x = nearest(centre.0 + u * across_x + v * along_x);
-            let y = nearest(centre.1 + u * across_y + v * along_y);
-            let (x, y) = (x.clamp(0, w - 1), y.clamp(0, h - 1));
-            sum += f32::from(px[(y * w + x) as usize]);
+            let (x, y) = at(u, offset(j, ALONG));
+            sum += f32::from(pixel(x, y));
         }
         *slot = sum / ALONG as f32;
     }

@@ -156,8 +156,10 @@ pub(crate) struct Scratch {
 
 /// Values [`weighted_sum`] sums at a time: eight SSE registers' worth,
 /// leaving the other eight for the weight and the sources (16 values took
-/// 7 % more instructions, the loop's bookkeeping spread over fewer).
+/// 7 % more instructions, the loop's bookkeeping spread over fewer). What
+/// is left of a line goes in blocks of [`SHORT_BLOCK`], then one by one.
 const BLOCK: usize = 32;
+const SHORT_BLOCK: usize = 8;
 
 /// `dst[i] = Σ c × src[from + i]` over the `(c, from)` terms, in their
 /// order.
@@ -168,27 +170,39 @@ const BLOCK: usize = 32;
 /// Each value's sum is formed in the same order either way, so the result
 /// is the same to the bit.
 pub(crate) fn weighted_sum(dst: &mut [f32], src: &[f32], terms: &[(f32, usize)]) {
-    let mut blocks = dst.chunks_exact_mut(BLOCK);
-    let mut start = 0;
-    for block in &mut blocks {
-        let mut acc = [0.0f32; BLOCK];
-        for &(c, from) in terms {
-            let src: &[f32; BLOCK] = src[from + start..][..BLOCK]
-                .try_into()
-                .expect("a block of BLOCK values");
-            for k in 0..BLOCK {
-                acc[k] += c * src[k];
-            }
-        }
-        block.copy_from_slice(&acc);
-        start += BLOCK;
-    }
-    for (k, d) in blocks.into_remainder().iter_mut().enumerate() {
-        let at = start + k;
+    let mut done = sum_blocks::<BLOCK>(dst, src, terms, 0);
+    done += sum_blocks::<SHORT_BLOCK>(&mut dst[done..], src, terms, done);
+    for (k, d) in dst[done..].iter_mut().enumerate() {
+        let at = done + k;
         *d = terms
             .iter()
             .fold(0.0, |sum, &(c, from)| sum + c * src[from + at]);
     }
+}
+
+/// [`weighted_sum`] over the whole blocks of `N` values of `dst`, whose
+/// first value is sample `start` of the line; returns how many it summed.
+fn sum_blocks<const N: usize>(
+    dst: &mut [f32],
+    src: &[f32],
+    terms: &[(f32, usize)],
+    mut start: usize,
+) -> usize {
+    let whole = dst.len() / N * N;
+    for block in dst.chunks_exact_mut(N) {
+        let mut acc = [0.0f32; N];
+        for &(c, from) in terms {
+            let src: &[f32; N] = src[from + start..][..N]
+                .try_into()
+                .expect("a block of N values");
+            for k in 0..N {
+                acc[k] += c * src[k];
+            }
+        }
+        block.copy_from_slice(&acc);
+        start += N;
+    }
+    whole
 }
 
 impl<'a> Builder<'a> {

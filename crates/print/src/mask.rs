@@ -71,30 +71,58 @@ fn dilate(src: &Grid<u8>, radius: usize, dst: &mut Grid<u8>) {
 }
 
 /// Square structuring element; outside the grid counts as background.
+///
+/// A square is a row times a column, so the window runs along the rows
+/// and then down the columns, each a running count of set cells: two
+/// passes of one step a cell instead of a (2r + 1)² window per cell.
 fn morph(src: &Grid<u8>, radius: usize, dst: &mut Grid<u8>, erode: bool) {
     let (cols, rows) = (src.cols, src.rows);
+    let mut along_rows = Grid::new(cols, rows);
+    for r in 0..rows {
+        morph_line(
+            cols,
+            radius,
+            erode,
+            |c| src.get(c, r),
+            |c, v| along_rows.set(c, r, v),
+        );
+    }
     dst.reset(cols, rows);
-    let r = radius as isize;
-    for y in 0..rows as isize {
-        for x in 0..cols as isize {
-            let mut hit = erode;
-            'window: for dy in -r..=r {
-                for dx in -r..=r {
-                    let (nx, ny) = (x + dx, y + dy);
-                    let inside = nx >= 0 && ny >= 0 && nx < cols as isize && ny < rows as isize;
-                    let v = inside && src.get(nx as usize, ny as usize) != 0;
-                    if erode && !v {
-                        hit = false;
-                        break 'window;
-                    }
-                    if !erode && v {
-                        hit = true;
-                        break 'window;
-                    }
-                }
-            }
-            dst.set(x as usize, y as usize, u8::from(hit));
-        }
+    for c in 0..cols {
+        morph_line(
+            rows,
+            radius,
+            erode,
+            |r| along_rows.get(c, r),
+            |r, v| dst.set(c, r, v),
+        );
+    }
+}
+
+/// Erosion (all set) or dilation (any set) over the window of `radius`
+/// round each of `len` cells of a line read by `get`, written by `put`.
+fn morph_line(
+    len: usize,
+    radius: usize,
+    erode: bool,
+    get: impl Fn(usize) -> u8,
+    mut put: impl FnMut(usize, u8),
+) {
+    // Set cells among the first i: the window [lo, hi) holds set[hi] − set[lo].
+    let mut set = vec![0usize; len + 1];
+    for i in 0..len {
+        set[i + 1] = set[i] + usize::from(get(i) != 0);
+    }
+    for i in 0..len {
+        let (lo, hi) = (i.saturating_sub(radius), (i + radius + 1).min(len));
+        let count = set[hi] - set[lo];
+        let hit = if erode {
+            // Cells past an end are background.
+            count == 2 * radius + 1
+        } else {
+            count > 0
+        };
+        put(i, u8::from(hit));
     }
 }
 
@@ -179,6 +207,48 @@ pub fn shrink(mask: &Grid<u8>, radius: usize) -> Grid<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn erosion_and_dilation_follow_the_square_window() {
+        // Against the definition, cell by cell, with the outside as
+        // background, on a pseudo-random mask.
+        let (cols, rows) = (11, 8);
+        let mut m = Grid::<u8>::new(cols, rows);
+        let mut seed = 5u32;
+        for v in &mut m.data {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *v = u8::from(seed >> 29 != 0);
+        }
+        for radius in 0..4 {
+            let (mut eroded, mut dilated) = (Grid::default(), Grid::default());
+            erode(&m, radius, &mut eroded);
+            dilate(&m, radius, &mut dilated);
+            for y in 0..rows as isize {
+                for x in 0..cols as isize {
+                    let r = radius as isize;
+                    let window: Vec<bool> = (-r..=r)
+                        .flat_map(|dy| (-r..=r).map(move |dx| (x + dx, y + dy)))
+                        .map(|(nx, ny)| {
+                            let inside =
+                                nx >= 0 && ny >= 0 && nx < cols as isize && ny < rows as isize;
+                            inside && m.get(nx as usize, ny as usize) != 0
+                        })
+                        .collect();
+                    let (c, r) = (x as usize, y as usize);
+                    assert_eq!(
+                        eroded.get(c, r) != 0,
+                        window.iter().all(|&v| v),
+                        "erode r{radius} ({c}, {r})"
+                    );
+                    assert_eq!(
+                        dilated.get(c, r) != 0,
+                        window.iter().any(|&v| v),
+                        "dilate r{radius} ({c}, {r})"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn fill_holes_fills_inside_only() {

@@ -50,9 +50,25 @@ impl<T: Copy + Default> Grid<T> {
     }
 }
 
+/// Where a bilinear sample of a grid reads: the four cells round the
+/// point (indices into `data`) and the point's fractions of the way from
+/// the first to the last column and row.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bilinear {
+    cells: [usize; 4],
+    fc: f32,
+    fr: f32,
+}
+
 impl Grid<f32> {
     /// Bilinear value at the fractional grid position (`c`, `r`), clamped to the grid.
     pub fn sample(&self, c: f32, r: f32) -> f32 {
+        self.sample_at(self.bilinear(c, r))
+    }
+
+    /// Where [`Self::sample`] reads at (`c`, `r`): worked out once for
+    /// several grids of these dimensions (the two planes of a field).
+    pub(crate) fn bilinear(&self, c: f32, r: f32) -> Bilinear {
         let c = c.clamp(0.0, (self.cols - 1) as f32);
         let r = r.clamp(0.0, (self.rows - 1) as f32);
         // Truncation is the floor of these non-negative values, without
@@ -60,9 +76,24 @@ impl Grid<f32> {
         // traced pseudo-ridge and every ridge-count sample).
         let (c0, r0) = (c as usize, r as usize);
         let (c1, r1) = ((c0 + 1).min(self.cols - 1), (r0 + 1).min(self.rows - 1));
-        let (fc, fr) = (c - c0 as f32, r - r0 as f32);
-        let top = self.get(c0, r0) * (1.0 - fc) + self.get(c1, r0) * fc;
-        let bottom = self.get(c0, r1) * (1.0 - fc) + self.get(c1, r1) * fc;
+        let at = |c: usize, r: usize| r * self.cols + c;
+        Bilinear {
+            cells: [at(c0, r0), at(c1, r0), at(c0, r1), at(c1, r1)],
+            fc: c - c0 as f32,
+            fr: r - r0 as f32,
+        }
+    }
+
+    /// The value a [`Bilinear`] of a grid of the same dimensions reads.
+    pub(crate) fn sample_at(&self, at: Bilinear) -> f32 {
+        let Bilinear {
+            cells: [i00, i10, i01, i11],
+            fc,
+            fr,
+        } = at;
+        let d = &self.data;
+        let top = d[i00] * (1.0 - fc) + d[i10] * fc;
+        let bottom = d[i01] * (1.0 - fc) + d[i11] * fc;
         top * (1.0 - fr) + bottom * fr
     }
 }

@@ -74,8 +74,15 @@ impl OrientationField {
     /// Ridge direction at pixel (`x`, `y`), interpolated between block centres.
     pub fn angle_at(&self, x: f32, y: f32) -> f32 {
         let b = self.block as f32;
-        let (c, r) = (x / b - 0.5, y / b - 0.5);
-        ridge_angle(self.cos2.sample(c, r), self.sin2.sample(c, r))
+        let (cos2, sin2) = self.doubled_at(x / b - 0.5, y / b - 0.5);
+        ridge_angle(cos2, sin2)
+    }
+
+    /// The doubled-angle vector (cos 2θ, sin 2θ) interpolated at the
+    /// fractional block position (`c`, `r`), block centres at whole numbers.
+    pub fn doubled_at(&self, c: f32, r: f32) -> (f32, f32) {
+        let at = self.cos2.bilinear(c, r);
+        (self.cos2.sample_at(at), self.sin2.sample_at(at))
     }
 
     /// Unit vector along the ridges at pixel (`x`, `y`), interpolated as
@@ -91,8 +98,7 @@ impl OrientationField {
     /// [`Self::angle_at`] followed by `sin_cos` would cost. Where the
     /// vector vanishes (opposite directions meeting) it is the x axis.
     pub fn direction_in_blocks(&self, x: f32, y: f32) -> (f32, f32) {
-        let (c, r) = (x - 0.5, y - 0.5);
-        let (cos2, sin2) = (self.cos2.sample(c, r), self.sin2.sample(c, r));
+        let (cos2, sin2) = self.doubled_at(x - 0.5, y - 0.5);
         let length = cos2.hypot(sin2);
         if length < 1e-6 {
             return (1.0, 0.0);

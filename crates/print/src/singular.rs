@@ -536,7 +536,7 @@ fn core_direction(field: &OrientationField, x: f32, y: f32) -> f32 {
         let (px, py) = (x + radius * phi.cos(), y + radius * phi.sin());
         let b = field.block as f32;
         let (c, r) = (px / b - 0.5, py / b - 0.5);
-        let (c2, s2) = (field.cos2.sample(c, r), field.sin2.sample(c, r));
+        let (c2, s2) = field.doubled_at(c, r);
         // e^{i2θ} · e^{−iφ}
         sx += c2 * phi.cos() + s2 * phi.sin();
         sy += s2 * phi.cos() - c2 * phi.sin();
@@ -666,10 +666,8 @@ pub fn ring_turning(
             && mask.get(p.0 as usize, p.1 as usize) != 0
     };
     let angle = |p: (f32, f32)| {
-        crate::orientation::ridge_angle(
-            field.cos2.sample(p.0 - 0.5, p.1 - 0.5),
-            field.sin2.sample(p.0 - 0.5, p.1 - 0.5),
-        )
+        let (cos2, sin2) = field.doubled_at(p.0 - 0.5, p.1 - 0.5);
+        crate::orientation::ridge_angle(cos2, sin2)
     };
     let (mut total, mut inside) = (0.0, 0usize);
     for k in 0..steps {

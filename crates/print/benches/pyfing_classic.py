@@ -4,7 +4,7 @@
 The chain: GMFS segmentation, GBFOE orientation, XSFFE frequency, GBFEN
 enhancement (pyfing's non-learned methods). WSQ decoding (the `wsq` Pillow
 plugin) is timed separately. Needs: pip install pyfing==0.7.3 wsq==0.9
-numpy opencv-python-headless.
+numpy scipy opencv-python-headless.
 
     python3 crates/print/benches/pyfing_classic.py [DATA_DIR] [COUNT]
 """

@@ -115,7 +115,7 @@ pub fn box_blur(src: &Grid<f32>, radius: usize, tmp: &mut Grid<f32>, dst: &mut G
 }
 
 /// `dst` = `src` with rows and columns swapped.
-fn transpose(src: &Grid<f32>, dst: &mut Grid<f32>) {
+pub(crate) fn transpose<T: Copy + Default>(src: &Grid<T>, dst: &mut Grid<T>) {
     let (cols, rows) = (src.cols, src.rows);
     dst.reset(rows, cols);
     for (r, row) in src.data.chunks_exact(cols.max(1)).enumerate() {

@@ -6,7 +6,7 @@
 //! largest connected region drops handwriting and printed labels, and a
 //! closing with hole filling mends smudged or pale patches inside the print.
 
-use crate::grid::{box_blur, Grid};
+use crate::grid::{box_blur, transpose, Grid};
 use crate::orientation::BlockTensors;
 use crate::params::Params;
 
@@ -72,57 +72,46 @@ fn dilate(src: &Grid<u8>, radius: usize, dst: &mut Grid<u8>) {
 
 /// Square structuring element; outside the grid counts as background.
 ///
-/// A square is a row times a column, so the window runs along the rows
-/// and then down the columns, each a running count of set cells: two
-/// passes of one step a cell instead of a (2r + 1)² window per cell.
+/// A square is a row times a column, so the window runs along the rows,
+/// then along the rows of the transposed grid, each a running count of
+/// set cells: two passes of one step a cell instead of a (2r + 1)² window
+/// per cell.
 fn morph(src: &Grid<u8>, radius: usize, dst: &mut Grid<u8>, erode: bool) {
-    let (cols, rows) = (src.cols, src.rows);
-    let mut along_rows = Grid::new(cols, rows);
-    for r in 0..rows {
-        morph_line(
-            cols,
-            radius,
-            erode,
-            |c| src.get(c, r),
-            |c, v| along_rows.set(c, r, v),
-        );
-    }
-    dst.reset(cols, rows);
-    for c in 0..cols {
-        morph_line(
-            rows,
-            radius,
-            erode,
-            |r| along_rows.get(c, r),
-            |r, v| dst.set(c, r, v),
-        );
-    }
+    let mut along = Grid::default();
+    let mut across = Grid::default();
+    morph_rows(src, radius, erode, &mut along);
+    transpose(&along, &mut across);
+    morph_rows(&across, radius, erode, &mut along);
+    transpose(&along, dst);
 }
 
-/// Erosion (all set) or dilation (any set) over the window of `radius`
-/// round each of `len` cells of a line read by `get`, written by `put`.
-fn morph_line(
-    len: usize,
-    radius: usize,
-    erode: bool,
-    get: impl Fn(usize) -> u8,
-    mut put: impl FnMut(usize, u8),
-) {
-    // Set cells among the first i: the window [lo, hi) holds set[hi] − set[lo].
-    let mut set = vec![0usize; len + 1];
-    for i in 0..len {
-        set[i + 1] = set[i] + usize::from(get(i) != 0);
-    }
-    for i in 0..len {
-        let (lo, hi) = (i.saturating_sub(radius), (i + radius + 1).min(len));
-        let count = set[hi] - set[lo];
-        let hit = if erode {
-            // Cells past an end are background.
-            count == 2 * radius + 1
-        } else {
-            count > 0
-        };
-        put(i, u8::from(hit));
+/// Erosion (all set) or dilation (any set) along each row of `src`, over
+/// the window of `radius` round each cell.
+fn morph_rows(src: &Grid<u8>, radius: usize, erode: bool, dst: &mut Grid<u8>) {
+    let cols = src.cols;
+    dst.reset(cols, src.rows);
+    // Set cells among the first i of a row: the window [lo, hi) holds
+    // set[hi] − set[lo].
+    let mut set = vec![0usize; cols + 1];
+    for (row, out) in src
+        .data
+        .chunks_exact(cols.max(1))
+        .zip(dst.data.chunks_exact_mut(cols.max(1)))
+    {
+        for (i, &v) in row.iter().enumerate() {
+            set[i + 1] = set[i] + usize::from(v != 0);
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            let (lo, hi) = (i.saturating_sub(radius), (i + radius + 1).min(cols));
+            let count = set[hi] - set[lo];
+            // Past an end of the row is background.
+            let hit = if erode {
+                count == 2 * radius + 1
+            } else {
+                count > 0
+            };
+            *o = u8::from(hit);
+        }
     }
 }
 

@@ -235,6 +235,9 @@ pub enum NetError {
 impl Runner {
     /// Checks the layers fit together and rearranges the weights.
     pub fn new(net: FieldNet) -> Result<Runner, NetError> {
+        if net.inputs.is_empty() {
+            return Err(NetError::Shape("no input planes".into()));
+        }
         if let Some(bad) = net
             .inputs
             .iter()
@@ -414,8 +417,8 @@ impl Maps {
 /// tap for every cell and skipped the ReLU's zeros; the product (ndarray's,
 /// by `matrixmultiply`, which picks AVX and FMA at run time where the
 /// processor has them) keeps blocks of both in registers and does the
-/// zeros' work too in under half the time (12.0–14.7 → 4.7–5.3 ms a print
-/// and its mirror on the 2.3 GHz build machine).
+/// zeros' work too in about half the time (9.9–11.1 → 5.0–5.9 ms a print
+/// and its mirror on the idle 2.3 GHz build machine).
 fn convolve(input: &Maps, kernel: &Kernel, patches: &mut Vec<f32>, out: &mut Maps) {
     let (cols, rows) = (input.cols, input.rows);
     let (n_in, n_out) = (kernel.inputs, kernel.outputs);
@@ -763,10 +766,14 @@ mod tests {
         assert!(err.contains("scale"), "{err}");
         let mut net = tiny_network(base_only());
         net.inputs.clear();
-        net.convs[0].inputs = 0;
+        let err = Runner::new(net).unwrap_err().to_string();
+        assert!(err.contains("no input planes"), "{err}");
+        let mut net = tiny_network(base_only());
+        net.convs[0].outputs = 0;
+        net.convs[0].bias.clear();
         net.convs[0].weight.clear();
         let err = Runner::new(net).unwrap_err().to_string();
-        assert!(err.contains("0 → 2 channels"), "{err}");
+        assert!(err.contains("3 → 0 channels"), "{err}");
         assert!(Runner::from_json("{").is_err());
     }
 

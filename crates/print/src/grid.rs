@@ -51,8 +51,8 @@ impl<T: Copy + Default> Grid<T> {
 }
 
 /// Where a bilinear sample of a grid reads: the four cells round the
-/// point (indices into `data`) and the point's fractions of the way from
-/// the first to the last column and row.
+/// point (indices into `data`) and how far (0–1) the point lies past the
+/// first of their columns and of their rows.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Bilinear {
     cells: [usize; 4],

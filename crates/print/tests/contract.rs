@@ -68,6 +68,41 @@ fn json_line_has_exactly_the_design_fields() {
 }
 
 #[test]
+fn a_batch_answers_in_the_order_of_its_files() {
+    // Prints that take tens of milliseconds among files that fail at once,
+    // on three workers: the fast ones finish first, yet each outcome is
+    // handed back in the order given, and every file exactly once.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
+    for k in 0..12u64 {
+        let path = if k % 3 == 0 {
+            let print = Spec::of_class(PatternClass::ALL[k as usize % 5], k).render();
+            let path = dir.path().join(format!("{k:02}.png"));
+            std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
+            path
+        } else {
+            dir.path().join(format!("{k:02}-missing.wsq"))
+        };
+        files.push(path);
+    }
+    let options = BatchOptions {
+        threads: 3,
+        ..BatchOptions::default()
+    };
+    let mut seen = Vec::new();
+    batch::run(&files, &options, |o| {
+        seen.push((o.file.clone(), o.result.is_ok()))
+    })
+    .expect("batch runs");
+    let given: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let answered: Vec<String> = seen.iter().map(|(f, _)| f.clone()).collect();
+    assert_eq!(answered, given);
+    let analysed: Vec<bool> = seen.iter().map(|&(_, ok)| ok).collect();
+    let expected: Vec<bool> = (0..12).map(|k| k % 3 == 0).collect();
+    assert_eq!(analysed, expected);
+}
+
+#[test]
 fn analysis_round_trips_through_serde() {
     let print = Spec::of_class(PatternClass::L, 2).render();
     let analysis = vantay_print::analyze(&print.image, 500);

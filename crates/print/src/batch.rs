@@ -123,9 +123,12 @@ pub fn run(
             source,
         })?;
     let next_file = AtomicUsize::new(0);
-    let (done, outcomes) = mpsc::channel::<(usize, Outcome)>();
+    // A few outcomes in hand at most: when `emit` is slow (output piped to
+    // a pager), the workers wait instead of heaping up analyses.
+    let threads = pool.current_num_threads();
+    let (done, outcomes) = mpsc::sync_channel::<(usize, Outcome)>(2 * threads);
     pool.in_place_scope(|scope| {
-        for _ in 0..pool.current_num_threads() {
+        for _ in 0..threads {
             let (done, next_file) = (done.clone(), &next_file);
             scope.spawn(move |_| loop {
                 let index = next_file.fetch_add(1, Ordering::Relaxed);

@@ -108,8 +108,8 @@ thread_local! {
 /// Each worker takes the next file not yet taken, so the files are
 /// finished nearly in order and only a few outcomes wait for an earlier
 /// one. Cutting the list into chunks and waiting for each chunk, as
-/// before, left a core idle at the end of every chunk: 58.3–58.8 against
-/// 64.7–68.7 prints a second on the 900 SD14 prints, 2 threads.
+/// before, left a core idle at the end of every chunk: 57.6–61.7 against
+/// 67.4–71.8 prints a second on the 900 SD14 prints, 2 threads.
 pub fn run(
     files: &[PathBuf],
     options: &BatchOptions,

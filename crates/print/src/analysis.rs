@@ -9,7 +9,7 @@ use crate::classify::{self, FeatureSet, PatternClass, Subtype};
 use crate::grid::Grid;
 use crate::model::{self, Classifier};
 use crate::normalize::{self, BlockStats};
-use crate::orientation::{self, BlockTensors, OrientationField};
+use crate::orientation::{BlockTensors, OrientationField};
 use crate::params::Params;
 use crate::presence::{self, NoPrint};
 use crate::quality::{self, Quality};
@@ -203,8 +203,7 @@ impl Extractor {
     pub fn extract(&mut self, image: &GrayImage, ppi: u16) -> Analysis {
         let p = Params::for_ppi(ppi);
         normalize::compute(image, p.block, &mut self.stats);
-        orientation::block_tensors(image, p.block, &mut self.tensors);
-        mask::compute(&self.tensors, &p, &mut self.mask);
+        mask::foreground(image, &p, &mut self.tensors, &mut self.mask);
         let evidence = pattern::evidence(
             image,
             &self.tensors,

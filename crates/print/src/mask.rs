@@ -10,6 +10,19 @@ use crate::grid::{box_blur, transpose, Grid};
 use crate::orientation::BlockTensors;
 use crate::params::Params;
 
+/// The pipeline's first two stages: the block tensors of `image` and, from
+/// them, its foreground. Shared by the analysis and by the front desk's
+/// check for a print ([`crate::presence::check`]), which needs no more.
+pub fn foreground(
+    image: &image::GrayImage,
+    params: &Params,
+    tensors: &mut BlockTensors,
+    mask: &mut Grid<u8>,
+) {
+    crate::orientation::block_tensors(image, params.block, tensors);
+    compute(tensors, params, mask);
+}
+
 /// Computes the foreground mask (1 = ridges) of a print from its block tensors.
 pub fn compute(tensors: &BlockTensors, params: &Params, mask: &mut Grid<u8>) {
     let (cols, rows) = (tensors.energy.cols, tensors.energy.rows);

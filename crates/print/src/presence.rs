@@ -14,7 +14,7 @@ use image::GrayImage;
 
 use crate::grid::Grid;
 use crate::mask;
-use crate::orientation::{self, BlockTensors};
+use crate::orientation::BlockTensors;
 use crate::params::Params;
 
 /// Least area of ridges, square millimetres, for an image to count as a
@@ -52,14 +52,17 @@ pub fn check_mask(mask: &Grid<u8>, block: usize, ppi: u16) -> Result<f32, NoPrin
     }
 }
 
-/// Checks an image without analysing it (the first three stages of the
-/// pipeline only, a few milliseconds): for the front desk.
+/// Checks an image without analysing it (the pipeline's first two stages
+/// only, a few milliseconds): for the front desk.
 pub fn check(image: &GrayImage, ppi: u16) -> Result<f32, NoPrint> {
     let params = Params::for_ppi(ppi);
-    let mut tensors = BlockTensors::default();
     let mut foreground = Grid::default();
-    orientation::block_tensors(image, params.block, &mut tensors);
-    mask::compute(&tensors, &params, &mut foreground);
+    mask::foreground(
+        image,
+        &params,
+        &mut BlockTensors::default(),
+        &mut foreground,
+    );
     check_mask(&foreground, params.block, ppi)
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use vantay_analysis::AnalysisCentre;
 use vantay_store::{Actor, Centre};
-use vantay_testkit::count_what_the_engine_could_not;
+use vantay_testkit::review_where_an_analyst_is_needed;
 use vantay_vault::{MasterKey, PublicIdentity};
 
 #[derive(Default)]
@@ -86,7 +86,7 @@ async fn run(data: &std::path::Path, cases: usize) -> Samples {
         lab.work("bench", None).await.unwrap();
         s.engine.push(t.elapsed());
         // The analyst's part (outside the timings' scope: a person counts).
-        count_what_the_engine_could_not(&lab, received.header.id, "bench").await;
+        review_where_an_analyst_is_needed(&lab, received.header.id, "bench").await;
         let t = Instant::now();
         let (_, result) = lab
             .answer(received.header.id, "bench", true, Utc::now())

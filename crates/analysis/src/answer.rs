@@ -216,15 +216,11 @@ impl AnalysisCentre {
         if !auto && !unreviewed.is_empty() {
             return Err(AnalysisError::NotReviewed(unreviewed));
         }
-        // A signed result is complete: the report needs every loop's and
-        // whorl's count, and the engine cannot give one without a delta.
-        let uncounted: Vec<Finger> = outcomes
-            .iter()
-            .filter(|(f, o)| !reviewed.contains(f) && o.as_ref().is_some_and(needs_count))
-            .map(|(f, _)| *f)
-            .collect();
-        if !uncounted.is_empty() {
-            return Err(AnalysisError::Uncounted(uncounted));
+        // A signed result is complete and as right as the centre can make
+        // it (a reviewed reading is neither uncounted nor unsure).
+        let tasks = AnalystTasks::of(&outcomes);
+        if !tasks.is_empty() {
+            return Err(AnalysisError::AnalystNeeded(tasks));
         }
         let fingers: Vec<FingerResult> = outcomes
             .into_iter()
@@ -288,9 +284,132 @@ impl AnalysisCentre {
     }
 }
 
+/// The fingers an automatic answer cannot sign until an analyst has
+/// reviewed them: the report needs every loop's and whorl's ridge count,
+/// which the engine cannot give without a delta, and a reading the engine
+/// is unsure of is wrong often enough that a person must look at it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AnalystTasks {
+    /// Loops and whorls the engine found no delta to count from
+    /// ([`needs_count`]).
+    pub uncounted: Vec<Finger>,
+    /// Readings whose class the engine is unsure of ([`is_unsure`]),
+    /// uncounted ones apart.
+    pub unsure: Vec<Finger>,
+}
+
+impl AnalystTasks {
+    /// The tasks left in a package's current outcomes.
+    pub fn of(outcomes: &[(Finger, Option<FingerOutcome>)]) -> AnalystTasks {
+        let flagged = |needs: fn(&FingerOutcome) -> bool| -> Vec<Finger> {
+            outcomes
+                .iter()
+                .filter(|(_, o)| o.as_ref().is_some_and(needs))
+                .map(|(f, _)| *f)
+                .collect()
+        };
+        let uncounted = flagged(needs_count);
+        let unsure = flagged(is_unsure)
+            .into_iter()
+            .filter(|f| !uncounted.contains(f))
+            .collect();
+        AnalystTasks { uncounted, unsure }
+    }
+
+    /// Whether nothing is left for an analyst.
+    pub fn is_empty(&self) -> bool {
+        self.uncounted.is_empty() && self.unsure.is_empty()
+    }
+
+    /// Every finger named, in finger order.
+    pub fn fingers(&self) -> Vec<Finger> {
+        let mut all: Vec<Finger> = self.uncounted.iter().chain(&self.unsure).copied().collect();
+        all.sort();
+        all
+    }
+}
+
+/// The engine's confidence under which its reading must be reviewed before
+/// a result is signed. Measured out of fold on the 899 SD14 prints (see
+/// `docs/benchmarks/print.md`, "Which readings an analyst must see"): the
+/// engine states at least this for most prints and is then nearly always
+/// right, while most of its mistakes fall under it.
+pub const REVIEW_BELOW_CONFIDENCE: f32 = 0.9;
+
+/// Whether an outcome is a reading of the engine's, not yet reviewed, whose
+/// class it is unsure of (confidence under [`REVIEW_BELOW_CONFIDENCE`]): an
+/// analyst must confirm or correct it before the result is signed.
+pub fn is_unsure(outcome: &FingerOutcome) -> bool {
+    matches!(
+        outcome,
+        FingerOutcome::Analysed(reading)
+            if !reading.reviewed && reading.confidence < REVIEW_BELOW_CONFIDENCE
+    )
+}
+
 /// Whether an outcome is a reading whose ridge counts do not fit its class
 /// (a loop or whorl whose delta the engine did not find): an analyst must
 /// count it before the result is signed.
 pub fn needs_count(outcome: &FingerOutcome) -> bool {
     matches!(outcome, FingerOutcome::Analysed(reading) if reading.check_ridge_counts().is_err())
+}
+
+#[cfg(test)]
+mod tests {
+    use vantay_exchange::{PatternClass, Point, Reading};
+
+    use super::*;
+
+    fn loop_read_at(confidence: f32, reviewed: bool) -> FingerOutcome {
+        FingerOutcome::Analysed(Reading {
+            class: PatternClass::L,
+            subtype: "ulnar_loop".into(),
+            confidence,
+            cores: vec![Point { x: 400, y: 300 }],
+            deltas: vec![Point { x: 300, y: 450 }],
+            ridge_counts: vec![11],
+            quality: 70,
+            reviewed,
+        })
+    }
+
+    #[test]
+    fn only_unreviewed_readings_under_the_threshold_are_unsure() {
+        assert!(is_unsure(&loop_read_at(0.41, false)));
+        assert!(is_unsure(&loop_read_at(0.89, false)));
+        assert!(!is_unsure(&loop_read_at(REVIEW_BELOW_CONFIDENCE, false)));
+        assert!(!is_unsure(&loop_read_at(0.99, false)));
+        // An analyst's confirmation keeps the engine's figure and settles it.
+        assert!(!is_unsure(&loop_read_at(0.41, true)));
+        let rescan = FingerOutcome::Rescan {
+            reason: "smudged".into(),
+        };
+        assert!(!is_unsure(&rescan) && !needs_count(&rescan));
+    }
+
+    #[test]
+    fn one_refusal_names_every_finger_and_what_to_do_about_it() {
+        let both = AnalysisError::AnalystNeeded(AnalystTasks {
+            uncounted: vec![Finger::L2],
+            unsure: vec![Finger::R3, Finger::L4],
+        })
+        .to_string();
+        assert!(both.contains("fingers L2 (no delta found)"), "{both}");
+        assert!(both.contains("--ridge-counts N"), "{both}");
+        assert!(
+            both.contains("unsure of the class of fingers R3, L4 (confidence under 90 %)"),
+            "{both}"
+        );
+        assert!(
+            both.contains("--class C") && both.ends_with("then answer again"),
+            "{both}"
+        );
+        let unsure_only = AnalysisError::AnalystNeeded(AnalystTasks {
+            uncounted: vec![],
+            unsure: vec![Finger::R1],
+        })
+        .to_string();
+        assert!(!unsure_only.contains("--ridge-counts"), "{unsure_only}");
+        assert!(unsure_only.starts_with("the engine is unsure of the class of fingers R1"));
+    }
 }

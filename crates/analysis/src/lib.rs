@@ -33,7 +33,9 @@ pub use analysts::{
     Analyst, AnalystError, OneTimePassword, Session, SessionToken, IDLE_MINUTES, LOCK_MINUTES,
     MAX_FAILURES, MIN_PASSWORD_CHARS, SESSION_HOURS,
 };
-pub use answer::{needs_count, AnswerSummary, ReviewMark};
+pub use answer::{
+    is_unsure, needs_count, AnalystTasks, AnswerSummary, ReviewMark, REVIEW_BELOW_CONFIDENCE,
+};
 pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};
 pub use delivery::PendingResult;
@@ -97,10 +99,11 @@ pub enum AnalysisError {
     /// The package has no result yet.
     #[error("package {0} is not answered yet: review its fingers and answer it first")]
     NotAnswered(Uuid),
-    /// The engine's reading of some fingers lacks the ridge counts its class
-    /// needs (it found no delta to count from), so `--auto` cannot accept it.
-    #[error("the engine could not count the ridges of fingers {} (no delta found): give their counts (`vantay analysis-center review PACKAGE FINGER --ridge-counts N`, or on the analyst page) or mark them for rescan, then answer again", codes(.0))]
-    Uncounted(Vec<Finger>),
+    /// `--auto` cannot accept the engine's reading of some fingers: it
+    /// lacks the ridge counts its class needs (no delta found), or the
+    /// engine is unsure of the class. An analyst must review them first.
+    #[error("{}", analyst_needed(.0))]
+    AnalystNeeded(AnalystTasks),
     /// Some fingers were not reviewed and `--auto` was not given.
     #[error("fingers {} are not reviewed yet: review them, or answer with --auto to accept the engine's readings", codes(.0))]
     NotReviewed(Vec<Finger>),
@@ -137,6 +140,31 @@ fn codes(fingers: &[Finger]) -> String {
         .map(|f| f.code())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What [`AnalysisError::AnalystNeeded`] says: each group of fingers with
+/// what an analyst does about it, in one message, so that one refusal names
+/// everything left to do.
+fn analyst_needed(AnalystTasks { uncounted, unsure }: &AnalystTasks) -> String {
+    let mut tasks = Vec::new();
+    if !uncounted.is_empty() {
+        tasks.push(format!(
+            "the engine could not count the ridges of fingers {} (no delta found): give their \
+             counts (`vantay analysis-center review PACKAGE FINGER --ridge-counts N`, or on the \
+             analyst page) or mark them for rescan",
+            codes(uncounted)
+        ));
+    }
+    if !unsure.is_empty() {
+        tasks.push(format!(
+            "the engine is unsure of the class of fingers {} (confidence under {:.0} %): confirm \
+             each reading (`vantay analysis-center review PACKAGE FINGER`, or on the analyst \
+             page) or correct it (`--class C`)",
+            codes(unsure),
+            REVIEW_BELOW_CONFIDENCE * 100.0
+        ));
+    }
+    format!("{}; then answer again", tasks.join("; "))
 }
 
 /// The current time as stored: RFC 3339, UTC, milliseconds.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
-use vantay_analysis::{AnalysisCentre, AnalysisError};
+use vantay_analysis::{AnalysisCentre, AnalysisError, AnalystTasks};
 use vantay_domain::{CaseId, CaseState, Finger};
 use vantay_exchange::{FingerOutcome, PatternClass};
 use vantay_store::{Actor, Centre};
@@ -53,7 +53,9 @@ impl World {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_answer_round_trip() {
     let Some(w) = world().await else { return };
-    let case = w.sealed_case(1).await;
+    // Prints 61–70: the engine finds no delta on L1's loop and is unsure
+    // of four other fingers, so both kinds of analyst's task are met.
+    let case = w.sealed_case(61).await;
     let package = w.dispatch(case).await;
     let received = w.lab.receive(&package, Utc::now()).await.unwrap();
     assert!(received.new);
@@ -62,34 +64,35 @@ async fn auto_answer_round_trip() {
     assert!(!w.lab.receive(&package, Utc::now()).await.unwrap().new);
 
     // The engine runs; a loop or whorl whose delta it did not find has no
-    // count, and an automatic answer refuses to sign it, naming the finger.
+    // count, and a reading it is unsure of must be seen by a person: an
+    // automatic answer refuses to sign either, naming the fingers.
     w.lab.work("test", Some(received.header.id)).await.unwrap();
-    let uncounted: Vec<Finger> = w
-        .lab
-        .current_outcomes(received.header.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|(_, o)| o.as_ref().is_some_and(vantay_analysis::needs_count))
-        .map(|(f, _)| f)
-        .collect();
-    eprintln!("the engine could not count {uncounted:?}");
-    if !uncounted.is_empty() {
+    let outcomes = w.lab.current_outcomes(received.header.id).await.unwrap();
+    let tasks = AnalystTasks::of(&outcomes);
+    eprintln!("an analyst must see {tasks:?}");
+    if !tasks.is_empty() {
         let err = w
             .lab
             .answer(received.header.id, "analyst-1", true, Utc::now())
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, AnalysisError::Uncounted(f) if *f == uncounted),
+            matches!(&err, AnalysisError::AnalystNeeded(t) if *t == tasks),
             "{err}"
         );
-        assert!(err.to_string().contains("--ridge-counts"), "{err}");
+        let message = err.to_string();
+        let says = |what: &str| message.contains(what);
+        assert_eq!(
+            says("--ridge-counts"),
+            !tasks.uncounted.is_empty(),
+            "{message}"
+        );
+        assert_eq!(says("unsure"), !tasks.unsure.is_empty(), "{message}");
     }
-    let counted =
-        vantay_testkit::count_what_the_engine_could_not(&w.lab, received.header.id, "analyst-1")
+    let reviewed =
+        vantay_testkit::review_where_an_analyst_is_needed(&w.lab, received.header.id, "analyst-1")
             .await;
-    assert_eq!(counted, uncounted);
+    assert_eq!(reviewed, tasks.fingers());
     let (summary, result) = w
         .lab
         .answer(received.header.id, "analyst-1", true, Utc::now())
@@ -113,8 +116,8 @@ async fn auto_answer_round_trip() {
         .await
         .unwrap()
         .unwrap();
-    // Nobody reviewed any finger: the result says so; counted fingers name the analyst.
-    let signer = if counted.is_empty() {
+    // Nobody reviewed any finger: the result says so; reviewed fingers name the analyst.
+    let signer = if reviewed.is_empty() {
         "auto"
     } else {
         "analyst-1"

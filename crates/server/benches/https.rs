@@ -18,7 +18,7 @@ use vantay_server::client::{deliver, pull, CentreConnection};
 use vantay_server::tls::TlsFiles;
 use vantay_server::{centre_api, RunningServer};
 use vantay_store::Actor;
-use vantay_testkit::{count_what_the_engine_could_not, World, LAB};
+use vantay_testkit::{review_where_an_analyst_is_needed, World, LAB};
 
 #[derive(Default)]
 struct Samples {
@@ -100,7 +100,7 @@ async fn run(cases: usize) -> Option<Samples> {
         };
         let out = t.elapsed();
         w.lab.work("bench", Some(package)).await.expect("engine");
-        count_what_the_engine_could_not(&w.lab, package, "bench").await;
+        review_where_an_analyst_is_needed(&w.lab, package, "bench").await;
         let (_, result) = w
             .lab
             .answer(package, "bench", true, Utc::now())

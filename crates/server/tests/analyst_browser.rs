@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde_json::{json, Value};
-use vantay_analysis::AnalysisCentre;
+use vantay_analysis::{AnalysisCentre, AnalystTasks};
 use vantay_domain::{CaseId, CaseState, Finger};
 use vantay_exchange::{FingerOutcome, PatternClass};
 use vantay_server::tls::TlsFiles;
@@ -67,9 +67,11 @@ async fn world() -> World {
 }
 
 impl World {
-    /// A sealed case of ten SD14 prints, dispatched to the lab and received there.
+    /// A sealed case of ten SD14 prints, dispatched to the lab and received
+    /// there: prints 61–70, among which the engine cannot count one loop and
+    /// is unsure of the class of four more, so an analyst has work to do.
     async fn received_package(&self, data: &Path) -> (CaseId, uuid::Uuid) {
-        let case = vantay_testkit::sealed_case(&self.centre, data, 51).await;
+        let case = vantay_testkit::sealed_case(&self.centre, data, 61).await;
         let package = self
             .centre
             .dispatch(&Actor::cli(), case, vantay_testkit::LAB, Utc::now())
@@ -225,6 +227,31 @@ async fn an_analyst_corrects_a_class_and_answers() {
 
     // Correct R2's class (to a class the engine did not give).
     let engine = w.lab.current_outcomes(package).await.unwrap();
+    // Before any review, the page names first the fingers an analyst must
+    // settle, and marks the unsure ones where they are read.
+    let tasks = AnalystTasks::of(&engine);
+    let left: Vec<Finger> = tasks
+        .fingers()
+        .into_iter()
+        .filter(|f| ![Finger::R1, Finger::R2, Finger::L5].contains(f))
+        .collect();
+    assert!(
+        !left.is_empty(),
+        "prints 61–70 hold readings the engine is unsure of: {tasks:?}"
+    );
+    let named = browser.text("#to-review").await;
+    for finger in tasks.fingers() {
+        assert!(named.contains(finger.code()), "{finger}: {named}");
+    }
+    for finger in &tasks.unsure {
+        assert!(
+            browser
+                .text(&format!("#finger-{} dd.confidence", finger.code()))
+                .await
+                .contains("Máy chưa chắc chắn"),
+            "{finger} is marked unsure"
+        );
+    }
     let engine_r2 = match &engine[1] {
         (Finger::R2, Some(FingerOutcome::Analysed(reading))) => reading.clone(),
         other => panic!("R2 should have a reading to correct: {other:?}"),
@@ -276,6 +303,45 @@ async fn an_analyst_corrects_a_class_and_answers() {
     browser.fill("#finger-L5 input[name=reason]", smudged).await;
     browser.submit("#finger-L5 button[name=unusable]").await;
     assert!(browser.text("#finger-L5 dd.rescan").await.contains(smudged));
+
+    // The fingers the engine could not count or is unsure of are left: an
+    // automatic answer is refused, naming them in both languages; the
+    // analyst settles each (counts it, or confirms the engine's class).
+    browser.click("input[name=auto]").await;
+    browser.submit("#answer-button").await;
+    let refusal = browser.source().await;
+    assert!(
+        refusal.contains("Cần người duyệt trước khi trả kết quả")
+            && refusal.contains("An analyst must review first"),
+        "{refusal}"
+    );
+    for finger in &left {
+        assert!(refusal.contains(finger.code()), "{finger} named: {refusal}");
+    }
+    browser
+        .goto(&format!("{}/packages/{package}", w.base))
+        .await;
+    for finger in &left {
+        let code = finger.code();
+        if tasks.uncounted.contains(finger) {
+            browser
+                .fill(&format!("#finger-{code} input[name=ridge_counts]"), "12")
+                .await;
+            browser
+                .submit(&format!("#finger-{code} button[name=correct]"))
+                .await;
+        } else {
+            browser
+                .submit(&format!("#finger-{code} button[name=confirm]"))
+                .await;
+        }
+        assert!(browser
+            .text(&format!("#finger-{code} dd.status"))
+            .await
+            .contains("Đã duyệt"));
+    }
+    // Nothing is left to settle: the line naming such fingers is gone.
+    assert!(!browser.source().await.contains("id=\"to-review\""));
 
     // Answer, accepting the engine's readings for the other fingers.
     browser.click("input[name=auto]").await;

@@ -11,7 +11,7 @@ use vantay_server::client::{deliver, pull, CentreConnection};
 use vantay_server::tls::TlsFiles;
 use vantay_server::{centre_api, RunningServer};
 use vantay_store::Actor;
-use vantay_testkit::{count_what_the_engine_could_not, World, LAB};
+use vantay_testkit::{review_where_an_analyst_is_needed, World, LAB};
 use vantay_vault::request::{RequestAuth, RequestTarget};
 use vantay_vault::CentreKeys;
 
@@ -127,7 +127,7 @@ async fn packages_are_pulled_and_results_pushed_over_https() {
     assert!(again.received.is_empty());
     assert_eq!(again.already_here, vec![package.id]);
 
-    count_what_the_engine_could_not(&w.lab, package.id, "analyst-1").await;
+    review_where_an_analyst_is_needed(&w.lab, package.id, "analyst-1").await;
     let (summary, _) = w
         .lab
         .answer(package.id, "analyst-1", true, Utc::now())
@@ -257,7 +257,7 @@ async fn a_partner_sees_only_its_packages_and_bad_results_are_refused_with_a_rea
 
     // The lab answers; its result with a flipped byte is refused, with a reason.
     pull(&w.lab, &served.connection()).await.unwrap();
-    count_what_the_engine_could_not(&w.lab, package.id, "analyst-1").await;
+    review_where_an_analyst_is_needed(&w.lab, package.id, "analyst-1").await;
     let (_, mut result) = w
         .lab
         .answer(package.id, "analyst-1", true, Utc::now())

@@ -146,32 +146,35 @@ pub async fn sealed_case(centre: &Centre, prints: &Path, first: usize) -> CaseId
     receipt.case
 }
 
-/// Plays the analyst for the fingers whose ridges the engine could not
-/// count (a loop or whorl with no delta found): runs the package's queued
-/// jobs, then reviews each such finger with the count an analyst would read
-/// off the print, so that an automatic answer of the rest can be signed.
-/// Returns the fingers so counted.
-pub async fn count_what_the_engine_could_not(
+/// Plays the analyst where `answer --auto` asks for one: runs the
+/// package's queued jobs, then reviews each finger whose ridges the engine
+/// could not count (a loop or whorl with no delta found) with the count an
+/// analyst would read off the print, and confirms each reading the engine
+/// is unsure of, so that an automatic answer of the rest can be signed.
+/// Returns the fingers so reviewed.
+pub async fn review_where_an_analyst_is_needed(
     lab: &AnalysisCentre,
     package: uuid::Uuid,
     analyst: &str,
 ) -> Vec<Finger> {
     lab.work(analyst, Some(package)).await.expect("engine jobs");
-    let mut counted = Vec::new();
-    for (finger, outcome) in lab.current_outcomes(package).await.expect("outcomes") {
-        let Some(FingerOutcome::Analysed(mut reading)) =
-            outcome.filter(vantay_analysis::needs_count)
-        else {
+    let outcomes = lab.current_outcomes(package).await.expect("outcomes");
+    let tasks = vantay_analysis::AnalystTasks::of(&outcomes);
+    for (finger, outcome) in outcomes {
+        let Some(FingerOutcome::Analysed(mut reading)) = outcome else {
             continue;
         };
-        // Any plausible count serves: the tests follow it, not its value.
-        reading.ridge_counts = vec![12];
+        if tasks.uncounted.contains(&finger) {
+            // Any plausible count serves: the tests follow it, not its value.
+            reading.ridge_counts = vec![12];
+        } else if !tasks.unsure.contains(&finger) {
+            continue;
+        }
         lab.review(package, finger, analyst, FingerOutcome::Analysed(reading))
             .await
-            .expect("an analyst's count is accepted");
-        counted.push(finger);
+            .expect("an analyst's review is accepted");
     }
-    counted
+    tasks.fingers()
 }
 
 /// The name of the `n`th SD14 print (1-based, wrapping after the 900th).

@@ -49,7 +49,8 @@ pub enum AnalysisCommand {
     Packages,
     /// One JSON line per finger of a package: the current reading (the
     /// engine's, or the review that replaced it), and whether an analyst
-    /// must still count its ridges.
+    /// must still count its ridges (`needs_count`) or confirm a class the
+    /// engine is unsure of (`unsure`).
     Show {
         /// The package id.
         package: Uuid,
@@ -64,7 +65,9 @@ pub enum AnalysisCommand {
         /// centre) until `push` delivers it or `result` writes it again.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Accept the engine's readings for every finger nobody reviewed.
+        /// Accept the engine's readings for every finger nobody reviewed,
+        /// except those it could not count or is unsure of: an analyst
+        /// reviews those first (`show` names them).
         #[arg(long)]
         auto: bool,
         /// Who signs off.
@@ -332,6 +335,7 @@ async fn show(place: &Place, package: Uuid) -> anyhow::Result<()> {
     let lab = place.open().await?;
     for (finger, outcome) in lab.current_outcomes(package).await? {
         let needs_count = outcome.as_ref().is_some_and(vantay_analysis::needs_count);
+        let unsure = outcome.as_ref().is_some_and(vantay_analysis::is_unsure);
         let line = match outcome {
             None => serde_json::json!({ "finger": finger, "state": "pending" }),
             Some(FingerOutcome::Rescan { reason }) => {
@@ -339,7 +343,7 @@ async fn show(place: &Place, package: Uuid) -> anyhow::Result<()> {
             }
             Some(FingerOutcome::Analysed(reading)) => serde_json::json!({
                 "finger": finger, "state": "analysed", "reading": reading,
-                "needs_count": needs_count,
+                "needs_count": needs_count, "unsure": unsure,
             }),
         };
         println!("{line}");

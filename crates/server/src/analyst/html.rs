@@ -184,7 +184,7 @@ form.inline{display:inline}
 label{display:block;margin:.3em 0}
 input[type=text],input[type=password],select{padding:.3em;min-width:14em}
 button{padding:.35em .8em;margin-top:.3em;cursor:pointer}
-.error,.needs-count{color:#9b1c1c;font-weight:600}
+.error,.needs-count,.unsure,.to-review{color:#9b1c1c;font-weight:600}
 .ok{color:#1c6b2f;font-weight:600}
 .answered{background:#e8f3ea;padding:.8em;border:1px solid #9c9}
 .login{max-width:26em;background:#fff;padding:1em 1.5em;border:1px solid #ccc}

@@ -158,6 +158,34 @@ impl From<AnalysisError> for PageError {
                     finger_list(&fingers)
                 ),
             ),
+            E::AnalystNeeded(vantay_analysis::AnalystTasks { uncounted, unsure }) => {
+                let (mut vi, mut en) = (Vec::new(), Vec::new());
+                if !uncounted.is_empty() {
+                    vi.push(format!(
+                        "máy không đếm được vân của các ngón {} (không thấy tam giác điểm): hãy nhập số vân hoặc đánh dấu cần quét lại",
+                        finger_list(&uncounted)
+                    ));
+                    en.push(format!(
+                        "the engine could not count the ridges of fingers {} (no delta found): enter the counts or mark them for rescan",
+                        finger_list(&uncounted)
+                    ));
+                }
+                if !unsure.is_empty() {
+                    vi.push(format!(
+                        "máy chưa chắc chắn về dạng vân của các ngón {}: hãy xác nhận hoặc sửa",
+                        finger_list(&unsure)
+                    ));
+                    en.push(format!(
+                        "the engine is unsure of the class of fingers {}: confirm or correct them",
+                        finger_list(&unsure)
+                    ));
+                }
+                PageError::refused(
+                    StatusCode::CONFLICT,
+                    format!("Cần người duyệt trước khi trả kết quả: {}.", vi.join("; ")),
+                    format!("An analyst must review first: {}.", en.join("; ")),
+                )
+            }
             E::BadReading { finger, .. } => PageError::refused(
                 StatusCode::BAD_REQUEST,
                 format!(

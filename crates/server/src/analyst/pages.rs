@@ -115,7 +115,11 @@ pub async fn package(
         ));
     }
     let marks = centre.review_marks(id).await?;
-    for (finger, outcome) in centre.current_outcomes(id).await? {
+    let outcomes = centre.current_outcomes(id).await?;
+    if open {
+        body.push_str(&to_review(&outcomes));
+    }
+    for (finger, outcome) in outcomes {
         let mark = marks.iter().find(|m| m.finger == finger);
         body.push_str(&finger_section(
             id,
@@ -132,6 +136,28 @@ pub async fn package(
         Some(&analyst.session),
         &body,
     ))
+}
+
+/// The line that names the fingers an automatic answer would refuse
+/// ([`vantay_analysis::AnalysisError::AnalystNeeded`]), so that the analyst
+/// starts with them; empty when there are none.
+fn to_review(outcomes: &[(Finger, Option<FingerOutcome>)]) -> String {
+    let fingers = vantay_analysis::AnalystTasks::of(outcomes).fingers();
+    if fingers.is_empty() {
+        return String::new();
+    }
+    let links = fingers
+        .iter()
+        .map(|f| format!("<a href=\"#finger-{code}\">{code}</a>", code = f.code()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "<p class=\"to-review\" id=\"to-review\">{}: {links}</p>",
+        both(
+            "Cần người duyệt trước khi trả kết quả",
+            "An analyst must review these before the answer"
+        )
+    )
 }
 
 fn finger_section(
@@ -153,7 +179,9 @@ fn finger_section(
         None => String::new(),
     };
     let facts = match outcome {
-        Some(FingerOutcome::Analysed(reading)) => reading_facts(reading),
+        Some(outcome @ FingerOutcome::Analysed(reading)) => {
+            reading_facts(reading, vantay_analysis::is_unsure(outcome))
+        }
         Some(FingerOutcome::Rescan { reason }) => format!(
             "<dl><dt>{}</dt><dd class=\"rescan\">{}: {}</dd></dl>",
             both("Kết luận", "Outcome"),
@@ -181,7 +209,7 @@ fn finger_section(
     )
 }
 
-fn reading_facts(r: &Reading) -> String {
+fn reading_facts(r: &Reading, unsure: bool) -> String {
     let (vi, en) = class_label(r.class);
     let counts = if r.check_ridge_counts().is_err() {
         // `answer --auto` refuses such a reading: say so where it is fixed.
@@ -201,6 +229,25 @@ fn reading_facts(r: &Reading) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let confidence = if unsure {
+        // `answer --auto` refuses such a reading too: say so where it is settled.
+        format!(
+            "{:.0}% <span class=\"unsure\">{}</span>",
+            r.confidence * 100.0,
+            both(
+                &format!(
+                    "Máy chưa chắc chắn (dưới {:.0}%): hãy xác nhận hoặc sửa",
+                    vantay_analysis::REVIEW_BELOW_CONFIDENCE * 100.0
+                ),
+                &format!(
+                    "The engine is unsure (under {:.0}%): confirm or correct it",
+                    vantay_analysis::REVIEW_BELOW_CONFIDENCE * 100.0
+                )
+            )
+        )
+    } else {
+        format!("{:.0}%", r.confidence * 100.0)
+    };
     let reviewed = if r.reviewed {
         both("Đã duyệt", "Reviewed")
     } else {
@@ -215,7 +262,7 @@ fn reading_facts(r: &Reading) -> String {
          <dt>{counts_l}</dt><dd>{counts}</dd>\
          <dt>{points_l}</dt><dd>{cores} / {deltas}</dd>\
          <dt>{quality_l}</dt><dd>{quality}/100</dd>\
-         <dt>{confidence_l}</dt><dd>{confidence:.0}%</dd>\
+         <dt>{confidence_l}</dt><dd class=\"confidence\">{confidence}</dd>\
          <dt>{status_l}</dt><dd class=\"status\">{reviewed}</dd></dl>",
         class_l = both("Dạng vân", "Class"),
         letter = r.class,
@@ -229,7 +276,6 @@ fn reading_facts(r: &Reading) -> String {
         quality_l = both("Chất lượng ảnh", "Image quality"),
         quality = r.quality,
         confidence_l = both("Độ tin cậy của máy", "Engine confidence"),
-        confidence = r.confidence * 100.0,
         status_l = both("Tình trạng", "Status"),
     )
 }
@@ -313,8 +359,8 @@ fn answer_form(id: Uuid, session: &Session) -> String {
         title = both("Trả kết quả", "Answer"),
         csrf = esc(session.csrf_token()),
         auto = both(
-            "Chấp nhận kết quả của máy cho các ngón chưa duyệt",
-            "Accept the engine's readings for fingers not reviewed"
+            "Chấp nhận kết quả của máy cho các ngón chưa duyệt (trừ ngón máy chưa đếm được vân hoặc chưa chắc chắn)",
+            "Accept the engine's readings for fingers not reviewed (except those it could not count or is unsure of)"
         ),
         note = both(
             "Kết quả được ký bằng khoá của trung tâm phân tích, ghi tên bạn, và mã hoá cho trung tâm gửi gói.",

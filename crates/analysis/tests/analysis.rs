@@ -54,7 +54,7 @@ impl World {
 async fn auto_answer_round_trip() {
     let Some(w) = world().await else { return };
     // Prints 61–70: the engine finds no delta on L1's loop and is unsure
-    // of four other fingers, so both kinds of analyst's task are met.
+    // of five other fingers, so both kinds of analyst's task are met.
     let case = w.sealed_case(61).await;
     let package = w.dispatch(case).await;
     let received = w.lab.receive(&package, Utc::now()).await.unwrap();

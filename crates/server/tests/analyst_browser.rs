@@ -69,7 +69,7 @@ async fn world() -> World {
 impl World {
     /// A sealed case of ten SD14 prints, dispatched to the lab and received
     /// there: prints 61–70, among which the engine cannot count one loop and
-    /// is unsure of the class of four more, so an analyst has work to do.
+    /// is unsure of the class of five more, so an analyst has work to do.
     async fn received_package(&self, data: &Path) -> (CaseId, uuid::Uuid) {
         let case = vantay_testkit::sealed_case(&self.centre, data, 61).await;
         let package = self

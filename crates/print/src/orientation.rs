@@ -74,14 +74,15 @@ impl OrientationField {
     /// Ridge direction at pixel (`x`, `y`), interpolated between block centres.
     pub fn angle_at(&self, x: f32, y: f32) -> f32 {
         let b = self.block as f32;
-        let (cos2, sin2) = self.doubled_at(x / b - 0.5, y / b - 0.5);
+        let (cos2, sin2) = self.doubled_at(x / b, y / b);
         ridge_angle(cos2, sin2)
     }
 
-    /// The doubled-angle vector (cos 2θ, sin 2θ) interpolated at the
-    /// fractional block position (`c`, `r`), block centres at whole numbers.
-    pub fn doubled_at(&self, c: f32, r: f32) -> (f32, f32) {
-        let at = self.cos2.bilinear(c, r);
+    /// The doubled-angle vector (cos 2θ, sin 2θ) interpolated between
+    /// block centres at the position (`x`, `y`) in blocks (block `c`'s
+    /// centre at `c + 0.5`, as [`Self::direction_in_blocks`] counts).
+    pub fn doubled_at(&self, x: f32, y: f32) -> (f32, f32) {
+        let at = self.cos2.bilinear(x - 0.5, y - 0.5);
         (self.cos2.sample_at(at), self.sin2.sample_at(at))
     }
 
@@ -98,7 +99,7 @@ impl OrientationField {
     /// [`Self::angle_at`] followed by `sin_cos` would cost. Where the
     /// vector vanishes (opposite directions meeting) it is the x axis.
     pub fn direction_in_blocks(&self, x: f32, y: f32) -> (f32, f32) {
-        let (cos2, sin2) = self.doubled_at(x - 0.5, y - 0.5);
+        let (cos2, sin2) = self.doubled_at(x, y);
         let length = cos2.hypot(sin2);
         if length < 1e-6 {
             return (1.0, 0.0);

@@ -535,8 +535,7 @@ fn core_direction(field: &OrientationField, x: f32, y: f32) -> f32 {
         let phi = k as f32 * PI / 8.0;
         let (px, py) = (x + radius * phi.cos(), y + radius * phi.sin());
         let b = field.block as f32;
-        let (c, r) = (px / b - 0.5, py / b - 0.5);
-        let (c2, s2) = field.doubled_at(c, r);
+        let (c2, s2) = field.doubled_at(px / b, py / b);
         // e^{i2θ} · e^{−iφ}
         sx += c2 * phi.cos() + s2 * phi.sin();
         sy += s2 * phi.cos() - c2 * phi.sin();
@@ -666,7 +665,7 @@ pub fn ring_turning(
             && mask.get(p.0 as usize, p.1 as usize) != 0
     };
     let angle = |p: (f32, f32)| {
-        let (cos2, sin2) = field.doubled_at(p.0 - 0.5, p.1 - 0.5);
+        let (cos2, sin2) = field.doubled_at(p.0, p.1);
         crate::orientation::ridge_angle(cos2, sin2)
     };
     let (mut total, mut inside) = (0.0, 0usize);

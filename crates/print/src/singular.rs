@@ -272,22 +272,33 @@ pub fn recover_erased_pairs(
             .iter()
             .any(|e| (e.x - d.x).hypot(e.y - d.y) <= 2.0 * params.singular_merge_px)
     };
-    let mut pairs = Vec::new();
-    for core in &found.cores {
-        let partner = found.deltas.iter().find(|d| {
-            (d.x - core.x).hypot(d.y - core.y) <= farthest
-                && !already(d)
-                && gap.admits(core, d, params)
-        });
-        if let Some(delta) = partner {
-            pairs.push((*core, *delta));
-        }
-    }
-    for (core, delta) in pairs {
+    let fills_gap = |core: &Core, d: &Delta| {
+        (d.x - core.x).hypot(d.y - core.y) <= farthest && !already(d) && gap.admits(core, d, params)
+    };
+    for (core, delta) in pair_up(&found.cores, &found.deltas, fills_gap) {
         points.cores.push(core);
         points.deltas.push(delta);
     }
     points.sort();
+}
+
+/// Each core with the first delta `partners` admits for it that no core
+/// before it took: a delta closes one pair at most, so a second core beside
+/// it (a crease's or a smudge's) is left out rather than counted to the
+/// same delta twice.
+fn pair_up(
+    cores: &[Core],
+    deltas: &[Delta],
+    partners: impl Fn(&Core, &Delta) -> bool,
+) -> Vec<(Core, Delta)> {
+    let mut pairs: Vec<(Core, Delta)> = Vec::new();
+    for core in cores {
+        let free = |d: &&Delta| !pairs.iter().any(|(_, taken)| taken == *d);
+        if let Some(delta) = deltas.iter().filter(free).find(|d| partners(core, d)) {
+            pairs.push((*core, *delta));
+        }
+    }
+    pairs
 }
 
 /// Where the points found leave room for a pair the smoothing erased.
@@ -787,6 +798,21 @@ mod tests {
         let above = Delta { x: 120.0, y: 90.0 };
         assert!(Gap::Loop.admits(&core(100.0, 120.0), &across, &params));
         assert!(!Gap::Loop.admits(&core(100.0, 120.0), &above, &params));
+    }
+
+    #[test]
+    fn a_delta_closes_one_erased_pair_at_most() {
+        let near = |c: &Core, d: &Delta| (d.x - c.x).hypot(d.y - c.y) <= 50.0;
+        let below = Delta { x: 100.0, y: 160.0 };
+        let cores = [core(100.0, 120.0), core(110.0, 125.0)];
+        // Two cores beside one delta: the first keeps it, the second is left out.
+        assert_eq!(pair_up(&cores, &[below], near), vec![(cores[0], below)]);
+        // With a second delta in reach, the second core takes that one.
+        let other = Delta { x: 140.0, y: 150.0 };
+        assert_eq!(
+            pair_up(&cores, &[below, other], near),
+            vec![(cores[0], below), (cores[1], other)]
+        );
     }
 
     #[test]

@@ -109,6 +109,27 @@ impl Analysis {
     pub fn check_print(&self) -> Result<f32, NoPrint> {
         presence::check_mask(&self.details.mask, self.details.orientation.block, self.dpi)
     }
+
+    /// A loop's core–delta ridge count: the count of its delta nearest a
+    /// core (a loop has one; a second is mostly a crease's). `None` unless
+    /// the print is read as a loop with a core and a delta.
+    pub fn loop_ridge_count(&self) -> Option<u32> {
+        if !matches!(self.class, PatternClass::L | PatternClass::R) {
+            return None;
+        }
+        let to_core = |d: &DeltaPoint| {
+            self.cores
+                .iter()
+                .map(|c| (c.x as f32 - d.x as f32).hypot(c.y as f32 - d.y as f32))
+                .fold(f32::INFINITY, f32::min)
+        };
+        self.deltas
+            .iter()
+            .zip(&self.ridge_counts)
+            .filter(|(d, _)| to_core(d).is_finite())
+            .min_by(|a, b| to_core(a.0).total_cmp(&to_core(b.0)))
+            .map(|(_, &count)| count)
+    }
 }
 
 /// One line of `vantay print analyze`: the file, its analysis, the time taken.

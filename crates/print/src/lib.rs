@@ -24,7 +24,8 @@
 //!
 //! [`presence`] refuses an image with too few ridges to hold a print (a
 //! blank scan would otherwise get a class); [`overlay`] draws the result
-//! for an analyst; [`synthetic`] makes prints of known truth for tests.
+//! for an analyst; [`synthetic`] makes prints of known truth for tests, and
+//! [`examiner`] reads the codes an examiner wrote for SD14's real prints.
 //!
 //! ```
 //! use image::GrayImage;
@@ -40,6 +41,7 @@
 mod analysis;
 pub mod batch;
 pub mod classify;
+pub mod examiner;
 pub mod field_net;
 pub mod fine_flow;
 pub mod flow;

@@ -1,0 +1,122 @@
+//! The codes a fingerprint examiner wrote for a print, as NIST Special
+//! Database 14 carries them: ground truth for measuring the engine on real
+//! prints. The analysis never reads them; the measuring example
+//! (`examples/examiner.rs`) and the tests do.
+//!
+//! Each SD14 file's NISTCOM `HISTORY` field reads, for example,
+//! `s0024302.wsq 07 tape205.n0407065.02 4096x1536`: the file, the
+//! examiner's codes, the card's scan and the finger. The codes are NCIC's:
+//! `aa` plain arch, `tt` tented arch, `01`–`49` an ulnar loop with its
+//! core–delta ridge count, `51`–`99` a radial loop (50 plus the count),
+//! `p`, `c`, `d` or `x` with a whorl tracing (`i`, `m`, `o`) for a plain,
+//! central-pocket, double-loop or accidental whorl, `sr` a scar; after a
+//! `/`, the codes of any class the print was also filed under.
+
+use crate::Subtype;
+
+/// What the examiner's first code says of a print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// `aa` or `tt`.
+    Arch(Subtype),
+    /// A loop with its core–delta ridge count.
+    Loop {
+        /// Ridges between core and delta, the two excluded.
+        ridge_count: u32,
+        /// Opens towards the thumb (codes 51–99).
+        radial: bool,
+    },
+    /// A whorl of this subtype.
+    Whorl(Subtype),
+    /// A scar, or a code this reader does not know.
+    Other,
+}
+
+/// The examiner's codes in a `HISTORY` field, first (the class the print
+/// was filed under) to last; empty if the field has no codes.
+pub fn codes(history: &str) -> Vec<&str> {
+    history
+        .split_whitespace()
+        .nth(1)
+        .map(|codes| codes.split('/').collect())
+        .unwrap_or_default()
+}
+
+/// What the examiner's first code in a `HISTORY` field says.
+pub fn first_code(history: &str) -> Option<Code> {
+    codes(history).first().map(|code| parse(code))
+}
+
+/// Reads one NCIC code.
+pub fn parse(code: &str) -> Code {
+    if let Ok(number) = code.parse::<u32>() {
+        return match number {
+            1..=49 => Code::Loop {
+                ridge_count: number,
+                radial: false,
+            },
+            51..=99 => Code::Loop {
+                ridge_count: number - 50,
+                radial: true,
+            },
+            _ => Code::Other,
+        };
+    }
+    let whorl_tracing = |t: &str| matches!(t, "i" | "m" | "o");
+    match (code.get(..1), code.get(1..)) {
+        _ if code == "aa" => Code::Arch(Subtype::PlainArch),
+        _ if code == "tt" => Code::Arch(Subtype::TentedArch),
+        (Some("p"), Some(t)) if whorl_tracing(t) => Code::Whorl(Subtype::PlainWhorl),
+        (Some("c"), Some(t)) if whorl_tracing(t) => Code::Whorl(Subtype::CentralPocketWhorl),
+        (Some("d"), Some(t)) if whorl_tracing(t) => Code::Whorl(Subtype::DoubleLoop),
+        (Some("x"), Some(t)) if whorl_tracing(t) => Code::Whorl(Subtype::AccidentalWhorl),
+        _ => Code::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_codes_of_sd14_history_fields() {
+        let history = "s0024302.wsq 07 tape205.n0407065.02 4096x1536";
+        assert_eq!(codes(history), ["07"]);
+        assert_eq!(
+            first_code(history),
+            Some(Code::Loop {
+                ridge_count: 7,
+                radial: false
+            })
+        );
+        let cross_referenced = "s0024567.wsq 51/tt tape207.n0408047.07 4096x1536";
+        assert_eq!(codes(cross_referenced), ["51", "tt"]);
+        assert_eq!(
+            first_code(cross_referenced),
+            Some(Code::Loop {
+                ridge_count: 1,
+                radial: true
+            })
+        );
+        assert_eq!(
+            first_code("s0024301.wsq do tape205.n0407065.01 4096x1536"),
+            Some(Code::Whorl(Subtype::DoubleLoop))
+        );
+        assert_eq!(first_code("s0024300.wsq"), None);
+    }
+
+    #[test]
+    fn reads_every_ncic_class_code() {
+        assert_eq!(parse("aa"), Code::Arch(Subtype::PlainArch));
+        assert_eq!(parse("tt"), Code::Arch(Subtype::TentedArch));
+        assert_eq!(parse("pi"), Code::Whorl(Subtype::PlainWhorl));
+        assert_eq!(parse("cm"), Code::Whorl(Subtype::CentralPocketWhorl));
+        assert_eq!(parse("do"), Code::Whorl(Subtype::DoubleLoop));
+        assert_eq!(parse("xi"), Code::Whorl(Subtype::AccidentalWhorl));
+        // 50 is no loop's code (radial counts start at 51); a scar, an
+        // unknown tracing and an empty code are none of the classes.
+        for other in ["50", "00", "sr", "pz", "ac", ""] {
+            assert_eq!(parse(other), Code::Other, "{other:?}");
+        }
+    }
+}

@@ -7,6 +7,8 @@
 //! - **Ridge counts**: where the examiner filed a print as a loop and the
 //!   engine reads a loop with a core and a delta, the engine's count
 //!   ([`Analysis::loop_ridge_count`]) is set against the examiner's.
+//! - **Ulnar or radial**: the engine's loop and the finger (the scan
+//!   name's position) against the examiner's count code.
 //! - **Whorl subtypes**: where both read a whorl, the engine's subtype
 //!   (plain, central pocket, double loop, accidental) against the
 //!   examiner's.
@@ -24,12 +26,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use vantay_print::examiner::{self, Code};
-use vantay_print::{input, Analysis, Extractor, PatternClass, Subtype};
+use vantay_print::{input, loop_direction, Analysis, Extractor, Finger, LoopDirection};
+use vantay_print::{PatternClass, Subtype};
 
 /// One print the examiner filed as a loop or a whorl, and the engine's reading.
 struct Case {
     file: String,
     examiner: Code,
+    finger: Option<Finger>,
     analysis: Analysis,
 }
 
@@ -71,6 +75,7 @@ fn main() {
         .collect();
     println!("{} prints read", chosen.len());
     report_counts(&cases, misses);
+    report_loop_directions(&cases);
     report_whorl_subtypes(&cases);
 }
 
@@ -79,7 +84,8 @@ fn main() {
 fn read_case(engine: &mut Extractor, file: &Path) -> Option<Case> {
     let bytes = std::fs::read(file).expect("a readable print");
     let header = vantay_wsq::Decoder::new(&bytes).header().ok()?;
-    let code = examiner::first_code(header.nistcom?.get("HISTORY")?)?;
+    let history = header.nistcom?.get("HISTORY")?.to_owned();
+    let code = examiner::first_code(&history)?;
     if !matches!(code, Code::Loop { .. } | Code::Whorl(_)) {
         return None;
     }
@@ -89,6 +95,7 @@ fn read_case(engine: &mut Extractor, file: &Path) -> Option<Case> {
     Some(Case {
         file: file.file_name().unwrap().to_string_lossy().into_owned(),
         examiner: code,
+        finger: examiner::finger(&history),
         analysis: engine.extract(&image, 500),
     })
 }
@@ -152,6 +159,40 @@ fn report_counts(cases: &[Case], misses: usize) {
     for (case, truth, error) in errors.iter().take(misses) {
         println!("{}: examiner {truth}, engine {error:+}", case.file);
     }
+}
+
+/// Ulnar or radial, from the engine's class and the finger, against the
+/// examiner's count code (51–99 radial).
+fn report_loop_directions(cases: &[Case]) {
+    let pairs: Vec<(LoopDirection, LoopDirection)> = cases
+        .iter()
+        .filter_map(|c| {
+            let Code::Loop { radial, .. } = c.examiner else {
+                return None;
+            };
+            let truth = if radial {
+                LoopDirection::Radial
+            } else {
+                LoopDirection::Ulnar
+            };
+            Some((truth, loop_direction(c.analysis.class, c.finger?)?))
+        })
+        .collect();
+    let right = |d: LoopDirection| {
+        let of = pairs.iter().filter(|(t, _)| *t == d);
+        (of.clone().filter(|(t, e)| t == e).count(), of.count())
+    };
+    let (ulnar, radial) = (right(LoopDirection::Ulnar), right(LoopDirection::Radial));
+    println!(
+        "\n{} loops read as loops on a known finger: ulnar or radial the examiner's on {} ({:.1} %): ulnar {} of {}, radial {} of {}",
+        pairs.len(),
+        ulnar.0 + radial.0,
+        percent(ulnar.0 + radial.0, pairs.len()),
+        ulnar.0,
+        ulnar.1,
+        radial.0,
+        radial.1
+    );
 }
 
 fn report_whorl_subtypes(cases: &[Case]) {

@@ -10,9 +10,11 @@
 //! core–delta ridge count, `51`–`99` a radial loop (50 plus the count),
 //! `p`, `c`, `d` or `x` with a whorl tracing (`i`, `m`, `o`) for a plain,
 //! central-pocket, double-loop or accidental whorl, `sr` a scar; after a
-//! `/`, the codes of any class the print was also filed under.
+//! `/`, the codes of any class the print was also filed under. The scan
+//! name's last part is the finger's position (NIST's 1–10, as
+//! [`Finger::position`]).
 
-use crate::Subtype;
+use crate::{Finger, Subtype};
 
 /// What the examiner's first code says of a print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +47,14 @@ pub fn codes(history: &str) -> Vec<&str> {
 /// What the examiner's first code in a `HISTORY` field says.
 pub fn first_code(history: &str) -> Option<Code> {
     codes(history).first().map(|code| parse(code))
+}
+
+/// The finger, from the scan name after the codes: `tape205.n0407065.02`
+/// is position 2, the right index.
+pub fn finger(history: &str) -> Option<Finger> {
+    let scan = history.split_whitespace().nth(2)?;
+    let position: usize = scan.rsplit('.').next()?.parse().ok()?;
+    Finger::ALL.get(position.checked_sub(1)?).copied()
 }
 
 /// Reads one NCIC code.
@@ -103,6 +113,16 @@ mod tests {
             Some(Code::Whorl(Subtype::DoubleLoop))
         );
         assert_eq!(first_code("s0024300.wsq"), None);
+        assert_eq!(finger(history), Some(Finger::R2));
+        assert_eq!(
+            finger("s0025159.wsq ci tape212.n0412063.09 4096x1536"),
+            Some(Finger::L4)
+        );
+        assert_eq!(
+            finger("s0025159.wsq ci tape212.n0412063.11 4096x1536"),
+            None
+        );
+        assert_eq!(finger("s0025159.wsq ci"), None);
     }
 
     #[test]

@@ -263,3 +263,48 @@ fn loop_counts_and_whorl_subtypes_are_near_the_examiners() {
     assert!(read_as_whorls.len() >= 30);
     assert!(agree >= 0.4, "whorl subtypes agree on {agree:.2}");
 }
+
+/// Prints are imaged as rolled, not mirrored, so a right loop on a right
+/// hand opens towards the little finger: on every SD14 print labelled a
+/// loop (`labels.csv`), that rule on the finger the scan name gives agrees
+/// with the examiner's ulnar (01–49) or radial (51–99) count code, the 30
+/// radial loops included.
+#[test]
+fn the_hand_rule_gives_the_examiners_ulnar_and_radial_loops() {
+    use vantay_print::examiner::{self, Code};
+    use vantay_print::{loop_direction, LoopDirection};
+    let Some(dir) = sd14() else { return };
+    let labels = std::fs::read_to_string(dir.join("labels.csv")).expect("labels.csv");
+    let (mut checked, mut radial) = (0, 0);
+    for (file, letter) in labels.lines().skip(1).filter_map(|l| l.split_once(',')) {
+        let Some(class) = PatternClass::from_letter(letter.trim()) else {
+            continue;
+        };
+        let bytes = std::fs::read(dir.join(file)).expect("a labelled print");
+        let header = vantay_wsq::Decoder::new(&bytes)
+            .header()
+            .expect("a WSQ header");
+        let history = header.nistcom.as_ref().and_then(|n| n.get("HISTORY"));
+        let history = history.expect("SD14 prints carry HISTORY");
+        let (Some(Code::Loop { radial: r, .. }), Some(finger)) =
+            (examiner::first_code(history), examiner::finger(history))
+        else {
+            continue;
+        };
+        let Some(direction) = loop_direction(class, finger) else {
+            continue;
+        };
+        let expected = if r {
+            LoopDirection::Radial
+        } else {
+            LoopDirection::Ulnar
+        };
+        assert_eq!(direction, expected, "{file}: {class:?} on {finger:?}");
+        checked += 1;
+        radial += usize::from(r);
+    }
+    assert!(
+        checked >= 500 && radial >= 25,
+        "{checked} loops, {radial} radial"
+    );
+}

@@ -27,7 +27,9 @@
 //! the features at the singular points placed on the unsmoothed field
 //! ([`vantay_print::pattern::place`]) instead of where they were found;
 //! `--counts` adds the ridge count between the first core and its nearest
-//! delta ([`vantay_print::pattern::COUNT_FEATURES`]); `--mask-from
+//! delta ([`vantay_print::pattern::COUNT_FEATURES`]);
+//! `--train-without-cross-referenced` trains on none of the prints SD14's
+//! examiner also filed under another class (still scoring them); `--mask-from
 //! CACHE` takes each print's foreground from another cache (the prints of
 //! `--png-dir` enhanced by `benches/fft_enhance.py`, segmented as the
 //! originals were). Beside accuracy it
@@ -88,6 +90,9 @@ struct Options {
     symmetry: bool,
     placed: bool,
     counts: bool,
+    /// Leave out of training the prints SD14's examiner also filed under
+    /// another class (they are still scored).
+    train_without_cross_referenced: bool,
     dump_field: Option<PathBuf>,
     /// Where to write the grey patch round each print's core (`--dump-patch`).
     dump_patch: Option<PathBuf>,
@@ -144,6 +149,7 @@ fn parse_options() -> Options {
         symmetry: classify::SHIPPED_SYMMETRY,
         placed: false,
         counts: false,
+        train_without_cross_referenced: false,
         dump_field: None,
         dump_patch: None,
         patch_step: 2,
@@ -184,6 +190,7 @@ fn parse_options() -> Options {
             "--symmetry" => options.symmetry = true,
             "--placed" => options.placed = true,
             "--counts" => options.counts = true,
+            "--train-without-cross-referenced" => options.train_without_cross_referenced = true,
             "--network-oof" => {
                 options.network_oof = Some(args.next().expect("--network-oof FILE").into())
             }
@@ -342,6 +349,9 @@ struct Sample {
     field: Vec<f32>,
     /// The grey patch round the core, for `--dump-patch`.
     patch: Vec<f32>,
+    /// The other classes SD14's examiner also filed this print under
+    /// (`HISTORY`'s cross-references, [`also_filed_under`]).
+    also_filed: Vec<PatternClass>,
 }
 
 /// Channels `--dump-field` writes per block, in this order: the ridge-direction
@@ -530,6 +540,15 @@ fn main() {
             samples
         }
     };
+    for s in samples.iter_mut() {
+        s.also_filed = also_filed_under(&options.data.join(&s.file), s.label);
+    }
+    if options.train_without_cross_referenced {
+        let left_out = samples.iter().filter(|s| !s.trains(false)).count();
+        eprintln!(
+            "{left_out} prints the examiner also filed under another class: scored, not trained on"
+        );
+    }
     if let Some(path) = &options.mask_from {
         let other = cache::read(path);
         for (s, o) in samples.iter_mut().zip(&other) {
@@ -622,6 +641,7 @@ fn main() {
             ..TrainOptions::default()
         };
         let mut scores = Vec::new();
+        let mut scores_as_filed = Vec::new();
         let mut reliability = Vec::new();
         let mut all_truth = Vec::new();
         let mut all_predicted = Vec::new();
@@ -638,19 +658,40 @@ fn main() {
                 &train_options,
                 options.seeds,
                 split as u64,
-                (options.mirror, options.tta),
+                (
+                    options.mirror,
+                    options.tta,
+                    !options.train_without_cross_referenced,
+                ),
                 (options.learner, &options.svm, options.svm_slope, mixed),
             );
             machines_oof.push(machines);
             reliability.extend(p.iter().zip(&truth).map(|(a, t)| (a.1, a.0 == *t)));
             let p: Vec<PatternClass> = p.into_iter().map(|a| a.0).collect();
             let (overall, recall) = scores_of(&truth, &p);
+            // NIST's way with cross-referenced prints: an answer of any
+            // class the examiner filed the print under is right.
+            let as_filed: Vec<PatternClass> = samples
+                .iter()
+                .zip(&p)
+                .map(|(s, &class)| {
+                    if s.also_filed.contains(&class) {
+                        s.label
+                    } else {
+                        class
+                    }
+                })
+                .collect();
+            let (overall_filed, recall_filed) = scores_of(&truth, &as_filed);
             println!(
-                "split {split}: overall {:.1} %, mean recall {:.1} %",
+                "split {split}: overall {:.1} %, mean recall {:.1} % (any class the examiner filed it under counted right: {:.1} %, {:.1} %)",
                 100.0 * overall,
-                100.0 * recall
+                100.0 * recall,
+                100.0 * overall_filed,
+                100.0 * recall_filed
             );
             scores.push((overall, recall));
+            scores_as_filed.push((overall_filed, recall_filed));
             all_truth.extend_from_slice(&truth);
             all_predicted.extend_from_slice(&p);
             if split == 0 {
@@ -675,6 +716,14 @@ fn main() {
             100.0 * so,
             100.0 * mr,
             100.0 * sr
+        );
+        let (mo, _) = mean_sd(scores_as_filed.iter().map(|s| s.0));
+        let (mr, _) = mean_sd(scores_as_filed.iter().map(|s| s.1));
+        println!(
+            "any class the examiner filed a print under counted right ({} prints filed under two classes): overall {:.1} %, mean recall {:.1} %\n",
+            samples.iter().filter(|s| !s.also_filed.is_empty()).count(),
+            100.0 * mo,
+            100.0 * mr
         );
     }
     for (s, p) in samples.iter().zip(&predicted) {
@@ -760,6 +809,7 @@ fn analyse(
         mirrored: Vec::new(),
         field: Vec::new(),
         patch: Vec::new(),
+        also_filed: Vec::new(),
     }
 }
 
@@ -810,6 +860,53 @@ fn time_classifiers(samples: &[Sample], svm_options: &SvmOptions) {
     }
 }
 
+/// The classes other than its label that SD14's examiner also filed this
+/// print under (`HISTORY`'s codes, [`vantay_print::examiner`]): `tt/01`
+/// for a tented arch that might be a loop, say. A loop's side follows from
+/// its ulnar or radial code and the finger, by the hand rule.
+fn also_filed_under(file: &std::path::Path, label: PatternClass) -> Vec<PatternClass> {
+    use vantay_print::examiner::{self, Code};
+    use vantay_print::{loop_direction, LoopDirection, Subtype};
+    let bytes = std::fs::read(file).expect("a readable print");
+    let Ok(header) = vantay_wsq::Decoder::new(&bytes).header() else {
+        return Vec::new();
+    };
+    let Some(history) = header.nistcom.as_ref().and_then(|n| n.get("HISTORY")) else {
+        return Vec::new();
+    };
+    let finger = examiner::finger(history);
+    let mut classes: Vec<PatternClass> = examiner::codes(history)
+        .iter()
+        .filter_map(|code| match examiner::parse(code) {
+            Code::Loop { radial, .. } => {
+                let wanted = if radial {
+                    LoopDirection::Radial
+                } else {
+                    LoopDirection::Ulnar
+                };
+                [PatternClass::L, PatternClass::R]
+                    .into_iter()
+                    .find(|&side| finger.and_then(|f| loop_direction(side, f)) == Some(wanted))
+            }
+            Code::Arch(Subtype::PlainArch) => Some(PatternClass::A),
+            Code::Arch(_) => Some(PatternClass::T),
+            Code::Whorl(_) => Some(PatternClass::W),
+            Code::Other => None,
+        })
+        .filter(|&class| class != label)
+        .collect();
+    classes.dedup();
+    classes
+}
+
+impl Sample {
+    /// Whether the learners train on this print: all do, unless
+    /// `--train-without-cross-referenced` leaves out those filed under two classes.
+    fn trains(&self, train_all: bool) -> bool {
+        train_all || self.also_filed.is_empty()
+    }
+}
+
 fn training_set<'a>(
     samples: impl Iterator<Item = &'a Sample>,
     mirror: bool,
@@ -832,7 +929,7 @@ fn cross_validate(
     train_options: &TrainOptions,
     seeds: usize,
     split: u64,
-    (mirror, tta): (bool, bool),
+    (mirror, tta, train_all): (bool, bool, bool),
     (learner, svm_options, svm_slope, network): (
         Learner,
         &SvmOptions,
@@ -851,7 +948,7 @@ fn cross_validate(
                 samples
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| fold_of[*i] != fold)
+                    .filter(|(i, s)| fold_of[*i] != fold && s.trains(train_all))
                     .map(|(_, s)| s),
                 mirror,
             );
@@ -1149,6 +1246,7 @@ mod cache {
             mirrored: Vec::new(),
             field: Vec::new(),
             patch: Vec::new(),
+            also_filed: Vec::new(),
         }
     }
 

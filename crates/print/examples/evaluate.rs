@@ -56,6 +56,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use vantay_print::classify::FeatureSet;
 use vantay_print::classify::{self, Anchor, GridLayout, GridShape, PatternClass};
+use vantay_print::examiner;
 use vantay_print::grid::Grid;
 use vantay_print::model::{self, Classifier, Model, TrainOptions};
 use vantay_print::normalize::{self, BlockStats};
@@ -865,34 +866,14 @@ fn time_classifiers(samples: &[Sample], svm_options: &SvmOptions) {
 /// for a tented arch that might be a loop, say. A loop's side follows from
 /// its ulnar or radial code and the finger, by the hand rule.
 fn also_filed_under(file: &std::path::Path, label: PatternClass) -> Vec<PatternClass> {
-    use vantay_print::examiner::{self, Code};
-    use vantay_print::{loop_direction, LoopDirection, Subtype};
     let bytes = std::fs::read(file).expect("a readable print");
-    let Ok(header) = vantay_wsq::Decoder::new(&bytes).header() else {
+    let Some(history) = examiner::history(&bytes) else {
         return Vec::new();
     };
-    let Some(history) = header.nistcom.as_ref().and_then(|n| n.get("HISTORY")) else {
-        return Vec::new();
-    };
-    let finger = examiner::finger(history);
-    let mut classes: Vec<PatternClass> = examiner::codes(history)
+    let finger = examiner::finger(&history);
+    let mut classes: Vec<PatternClass> = examiner::codes(&history)
         .iter()
-        .filter_map(|code| match examiner::parse(code) {
-            Code::Loop { radial, .. } => {
-                let wanted = if radial {
-                    LoopDirection::Radial
-                } else {
-                    LoopDirection::Ulnar
-                };
-                [PatternClass::L, PatternClass::R]
-                    .into_iter()
-                    .find(|&side| finger.and_then(|f| loop_direction(side, f)) == Some(wanted))
-            }
-            Code::Arch(Subtype::PlainArch) => Some(PatternClass::A),
-            Code::Arch(_) => Some(PatternClass::T),
-            Code::Whorl(_) => Some(PatternClass::W),
-            Code::Other => None,
-        })
+        .filter_map(|code| examiner::class_of(examiner::parse(code), finger))
         .filter(|&class| class != label)
         .collect();
     classes.dedup();

@@ -83,8 +83,7 @@ fn main() {
 /// filed as a loop or a whorl; `None` for any other print.
 fn read_case(engine: &mut Extractor, file: &Path) -> Option<Case> {
     let bytes = std::fs::read(file).expect("a readable print");
-    let header = vantay_wsq::Decoder::new(&bytes).header().ok()?;
-    let history = header.nistcom?.get("HISTORY")?.to_owned();
+    let history = examiner::history(&bytes)?;
     let code = examiner::first_code(&history)?;
     if !matches!(code, Code::Loop { .. } | Code::Whorl(_)) {
         return None;

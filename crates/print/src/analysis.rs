@@ -111,8 +111,9 @@ impl Analysis {
     }
 
     /// A loop's core–delta ridge count: the count of its delta nearest a
-    /// core (a loop has one; a second is mostly a crease's). `None` unless
-    /// the print is read as a loop with a core and a delta.
+    /// core (a loop has one delta; where more were found, that one is
+    /// taken). `None` unless the print is read as a loop with a core and a
+    /// delta.
     pub fn loop_ridge_count(&self) -> Option<u32> {
         if !matches!(self.class, PatternClass::L | PatternClass::R) {
             return None;

@@ -14,7 +14,7 @@
 //! name's last part is the finger's position (NIST's 1–10, as
 //! [`Finger::position`]).
 
-use crate::{Finger, Subtype};
+use crate::{loop_direction, Finger, LoopDirection, PatternClass, Subtype};
 
 /// What the examiner's first code says of a print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,12 @@ pub enum Code {
     Whorl(Subtype),
     /// A scar, or a code this reader does not know.
     Other,
+}
+
+/// The `HISTORY` field of a WSQ file's NISTCOM comment, if it has one.
+pub fn history(wsq: &[u8]) -> Option<String> {
+    let header = vantay_wsq::Decoder::new(wsq).header().ok()?;
+    Some(header.nistcom?.get("HISTORY")?.to_owned())
 }
 
 /// The examiner's codes in a `HISTORY` field, first (the class the print
@@ -55,6 +61,28 @@ pub fn finger(history: &str) -> Option<Finger> {
     let scan = history.split_whitespace().nth(2)?;
     let position: usize = scan.rsplit('.').next()?.parse().ok()?;
     Finger::ALL.get(position.checked_sub(1)?).copied()
+}
+
+/// The pattern class a code names. A loop's side (left or right) follows
+/// from ulnar or radial and the hand, so it needs the finger.
+pub fn class_of(code: Code, finger: Option<Finger>) -> Option<PatternClass> {
+    match code {
+        Code::Arch(Subtype::PlainArch) => Some(PatternClass::A),
+        Code::Arch(_) => Some(PatternClass::T),
+        Code::Whorl(_) => Some(PatternClass::W),
+        Code::Loop { radial, .. } => {
+            let wanted = if radial {
+                LoopDirection::Radial
+            } else {
+                LoopDirection::Ulnar
+            };
+            let finger = finger?;
+            [PatternClass::L, PatternClass::R]
+                .into_iter()
+                .find(|&side| loop_direction(side, finger) == Some(wanted))
+        }
+        Code::Other => None,
+    }
 }
 
 /// Reads one NCIC code.
@@ -123,6 +151,20 @@ mod tests {
             None
         );
         assert_eq!(finger("s0025159.wsq ci"), None);
+    }
+
+    #[test]
+    fn a_codes_class_takes_a_loops_side_from_the_hand() {
+        let ulnar = parse("12");
+        let radial = parse("62");
+        // Imaged as rolled: an ulnar loop opens to the right on the right hand.
+        assert_eq!(class_of(ulnar, Some(Finger::R2)), Some(PatternClass::R));
+        assert_eq!(class_of(ulnar, Some(Finger::L2)), Some(PatternClass::L));
+        assert_eq!(class_of(radial, Some(Finger::R2)), Some(PatternClass::L));
+        assert_eq!(class_of(ulnar, None), None);
+        assert_eq!(class_of(parse("tt"), None), Some(PatternClass::T));
+        assert_eq!(class_of(parse("xm"), None), Some(PatternClass::W));
+        assert_eq!(class_of(parse("sr"), Some(Finger::R1)), None);
     }
 
     #[test]

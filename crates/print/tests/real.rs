@@ -213,11 +213,7 @@ fn loop_counts_and_whorl_subtypes_are_near_the_examiners() {
             break;
         }
         let bytes = std::fs::read(file).expect("a readable print");
-        let header = vantay_wsq::Decoder::new(&bytes)
-            .header()
-            .expect("a WSQ header");
-        let history = header.nistcom.as_ref().and_then(|n| n.get("HISTORY"));
-        let code = history.and_then(examiner::first_code);
+        let code = examiner::history(&bytes).and_then(|h| examiner::first_code(&h));
         let wanted = match code {
             Some(Code::Loop { .. }) => loops.len() < 40,
             Some(Code::Whorl(_)) => whorls.len() < 40,
@@ -281,13 +277,9 @@ fn the_hand_rule_gives_the_examiners_ulnar_and_radial_loops() {
             continue;
         };
         let bytes = std::fs::read(dir.join(file)).expect("a labelled print");
-        let header = vantay_wsq::Decoder::new(&bytes)
-            .header()
-            .expect("a WSQ header");
-        let history = header.nistcom.as_ref().and_then(|n| n.get("HISTORY"));
-        let history = history.expect("SD14 prints carry HISTORY");
+        let history = examiner::history(&bytes).expect("SD14 prints carry HISTORY");
         let (Some(Code::Loop { radial: r, .. }), Some(finger)) =
-            (examiner::first_code(history), examiner::finger(history))
+            (examiner::first_code(&history), examiner::finger(&history))
         else {
             continue;
         };

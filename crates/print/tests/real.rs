@@ -194,8 +194,8 @@ fn a_print_and_its_mirror_get_the_same_ridge_counts() {
 /// engine) against the engine, on the first 40 prints filed as loops with
 /// a count and the first 40 filed as whorls. On all 900 prints
 /// (`examples/examiner.rs`): counts within ±1 of the examiner's 61 %,
-/// within ±2 80 %; whorl subtypes the examiner's 59 % (19 % when two cores
-/// 48 px apart made a double loop). On these 80: 78 %, 95 % and 50 %.
+/// within ±2 80 %; whorl subtypes the examiner's 67 % (19 % when two cores
+/// 48 px apart made a double loop). On these 80: 78 %, 95 % and 62 %.
 #[test]
 fn loop_counts_and_whorl_subtypes_are_near_the_examiners() {
     use vantay_print::examiner::{self, Code};
@@ -257,7 +257,7 @@ fn loop_counts_and_whorl_subtypes_are_near_the_examiners() {
     assert!(errors.len() >= 30, "only {} loops counted", errors.len());
     assert!(within(1) >= 0.6 && within(2) >= 0.8, "{errors:?}");
     assert!(read_as_whorls.len() >= 30);
-    assert!(agree >= 0.4, "whorl subtypes agree on {agree:.2}");
+    assert!(agree >= 0.5, "whorl subtypes agree on {agree:.2}");
 }
 
 /// Prints are imaged as rolled, not mirrored, so a right loop on a right

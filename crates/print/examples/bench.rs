@@ -27,12 +27,7 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
-        .expect("data directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wsq"))
-        .collect();
-    files.sort();
+    let files = vantay_print::input::wsq_files(&data).expect("data directory");
     let sample: Vec<PathBuf> = files.iter().take(count).cloned().collect();
     single_thread(&sample, "with the field network", Extractor::new());
     single_thread(

@@ -34,12 +34,7 @@ fn main() {
             other => panic!("unknown argument {other}"),
         }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
-        .expect("the data folder")
-        .map(|e| e.expect("a folder entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "wsq"))
-        .collect();
-    files.sort();
+    let files = input::wsq_files(&data).expect("the data folder");
     let mut engine = Extractor::new();
     let params = Params::default();
     let mut tally = Tally::default();

@@ -349,6 +349,20 @@ fn image_reader(bytes: &[u8], format: Format) -> ImageReader<Cursor<&[u8]>> {
     ImageReader::with_format(Cursor::new(bytes), image_format)
 }
 
+/// The `.wsq` files of a folder, sorted by name (a NIST set such as SD14
+/// is numbered so).
+pub fn wsq_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wsq") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Reads and decodes a file. The content decides the format; a `.raw`
 /// file has no header and must go through [`decode_raw`].
 pub fn load(path: &Path, limits: &Limits) -> Result<Decoded, InputError> {

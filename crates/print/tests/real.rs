@@ -200,12 +200,7 @@ fn a_print_and_its_mirror_get_the_same_ridge_counts() {
 fn loop_counts_and_whorl_subtypes_are_near_the_examiners() {
     use vantay_print::examiner::{self, Code};
     let Some(dir) = sd14() else { return };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("the SD14 folder")
-        .map(|e| e.expect("a folder entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "wsq"))
-        .collect();
-    files.sort();
+    let files = input::wsq_files(&dir).expect("the SD14 folder");
     let mut extractor = Extractor::new();
     let (mut loops, mut whorls) = (Vec::new(), Vec::new());
     for file in &files {

@@ -288,3 +288,18 @@ fn convert_file_between_formats() {
     ));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+#[test]
+fn a_folders_wsq_files_come_sorted_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["s2.wsq", "s1.wsq", "notes.txt", "s3.png"] {
+        std::fs::write(dir.path().join(name), b"").unwrap();
+    }
+    let names: Vec<String> = wsq_files(dir.path())
+        .unwrap()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["s1.wsq", "s2.wsq"]);
+    assert!(wsq_files(&dir.path().join("missing")).is_err());
+}

@@ -16,7 +16,7 @@
 
 use crate::{loop_direction, Finger, LoopDirection, PatternClass, Subtype};
 
-/// What the examiner's first code says of a print.
+/// What one of the examiner's codes says of a print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
     /// `aa` or `tt`.

@@ -871,13 +871,11 @@ fn also_filed_under(file: &std::path::Path, label: PatternClass) -> Vec<PatternC
         return Vec::new();
     };
     let finger = examiner::finger(&history);
-    let mut classes: Vec<PatternClass> = examiner::codes(&history)
+    examiner::codes(&history)
         .iter()
         .filter_map(|code| examiner::class_of(examiner::parse(code), finger))
         .filter(|&class| class != label)
-        .collect();
-    classes.dedup();
-    classes
+        .collect()
 }
 
 impl Sample {

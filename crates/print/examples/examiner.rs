@@ -161,15 +161,10 @@ fn report_loop_directions(cases: &[Case]) {
     let pairs: Vec<(LoopDirection, LoopDirection)> = cases
         .iter()
         .filter_map(|c| {
-            let Code::Loop { radial, .. } = c.examiner else {
+            let Code::Loop { direction, .. } = c.examiner else {
                 return None;
             };
-            let truth = if radial {
-                LoopDirection::Radial
-            } else {
-                LoopDirection::Ulnar
-            };
-            Some((truth, loop_direction(c.analysis.class, c.finger?)?))
+            Some((direction, loop_direction(c.analysis.class, c.finger?)?))
         })
         .collect();
     let right = |d: LoopDirection| {

@@ -115,7 +115,7 @@ impl Analysis {
     /// taken). `None` unless the print is read as a loop with a core and a
     /// delta.
     pub fn loop_ridge_count(&self) -> Option<u32> {
-        if !matches!(self.class, PatternClass::L | PatternClass::R) {
+        if !matches!(self.class, PatternClass::L | PatternClass::R) || self.cores.is_empty() {
             return None;
         }
         let to_core = |d: &DeltaPoint| {
@@ -127,7 +127,6 @@ impl Analysis {
         self.deltas
             .iter()
             .zip(&self.ridge_counts)
-            .filter(|(d, _)| to_core(d).is_finite())
             .min_by(|a, b| to_core(a.0).total_cmp(&to_core(b.0)))
             .map(|(_, &count)| count)
     }

@@ -25,8 +25,8 @@ pub enum Code {
     Loop {
         /// Ridges between core and delta, the two excluded.
         ridge_count: u32,
-        /// Opens towards the thumb (codes 51–99).
-        radial: bool,
+        /// Ulnar (codes 01–49) or radial (51–99, towards the thumb).
+        direction: LoopDirection,
     },
     /// A whorl of this subtype.
     Whorl(Subtype),
@@ -70,16 +70,11 @@ pub fn class_of(code: Code, finger: Option<Finger>) -> Option<PatternClass> {
         Code::Arch(Subtype::PlainArch) => Some(PatternClass::A),
         Code::Arch(_) => Some(PatternClass::T),
         Code::Whorl(_) => Some(PatternClass::W),
-        Code::Loop { radial, .. } => {
-            let wanted = if radial {
-                LoopDirection::Radial
-            } else {
-                LoopDirection::Ulnar
-            };
+        Code::Loop { direction, .. } => {
             let finger = finger?;
             [PatternClass::L, PatternClass::R]
                 .into_iter()
-                .find(|&side| loop_direction(side, finger) == Some(wanted))
+                .find(|&side| loop_direction(side, finger) == Some(direction))
         }
         Code::Other => None,
     }
@@ -91,11 +86,11 @@ pub fn parse(code: &str) -> Code {
         return match number {
             1..=49 => Code::Loop {
                 ridge_count: number,
-                radial: false,
+                direction: LoopDirection::Ulnar,
             },
             51..=99 => Code::Loop {
                 ridge_count: number - 50,
-                radial: true,
+                direction: LoopDirection::Radial,
             },
             _ => Code::Other,
         };
@@ -124,7 +119,7 @@ mod tests {
             first_code(history),
             Some(Code::Loop {
                 ridge_count: 7,
-                radial: false
+                direction: LoopDirection::Ulnar
             })
         );
         let cross_referenced = "s0024567.wsq 51/tt tape207.n0408047.07 4096x1536";
@@ -133,7 +128,7 @@ mod tests {
             first_code(cross_referenced),
             Some(Code::Loop {
                 ridge_count: 1,
-                radial: true
+                direction: LoopDirection::Radial
             })
         );
         assert_eq!(

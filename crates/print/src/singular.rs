@@ -284,8 +284,7 @@ pub fn recover_erased_pairs(
 
 /// Each core with the first delta `partners` admits for it that no core
 /// before it took: a delta closes one pair at most, so a second core beside
-/// it (a crease's or a smudge's) is left out rather than counted to the
-/// same delta twice.
+/// it is left out rather than counted to the same delta twice.
 fn pair_up(
     cores: &[Core],
     deltas: &[Delta],

@@ -273,22 +273,22 @@ fn the_hand_rule_gives_the_examiners_ulnar_and_radial_loops() {
         };
         let bytes = std::fs::read(dir.join(file)).expect("a labelled print");
         let history = examiner::history(&bytes).expect("SD14 prints carry HISTORY");
-        let (Some(Code::Loop { radial: r, .. }), Some(finger)) =
-            (examiner::first_code(&history), examiner::finger(&history))
+        let (
+            Some(Code::Loop {
+                direction: expected,
+                ..
+            }),
+            Some(finger),
+        ) = (examiner::first_code(&history), examiner::finger(&history))
         else {
             continue;
         };
         let Some(direction) = loop_direction(class, finger) else {
             continue;
         };
-        let expected = if r {
-            LoopDirection::Radial
-        } else {
-            LoopDirection::Ulnar
-        };
         assert_eq!(direction, expected, "{file}: {class:?} on {finger:?}");
         checked += 1;
-        radial += usize::from(r);
+        radial += usize::from(expected == LoopDirection::Radial);
     }
     assert!(
         checked >= 500 && radial >= 25,

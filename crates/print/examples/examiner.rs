@@ -15,10 +15,14 @@
 //!
 //! `--half even|odd` takes every other print (by file order), so that a
 //! change can be chosen on one half and confirmed on the other.
+//! `--convention fbi` counts loops by the FBI's convention, which the
+//! examiners' NCIC counts follow, with the core end `--fbi-offset PX` from
+//! the singular point (the shipped offset by default).
 //!
 //! ```text
 //! cargo run --release -p vantay-print --example examiner -- \
-//!     [--data ../shared/data/sd14-dev] [--half even|odd] [--misses N]
+//!     [--data ../shared/data/sd14-dev] [--half even|odd] [--misses N] \
+//!     [--convention holt|fbi] [--fbi-offset PX]
 //! ```
 
 use std::collections::BTreeMap;
@@ -27,6 +31,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use vantay_print::examiner::{self, Code};
 use vantay_print::{input, loop_direction, Analysis, Extractor, Finger, LoopDirection};
+use vantay_print::{CountConvention, Params};
 use vantay_print::{PatternClass, Subtype};
 
 /// One print the examiner filed as a loop or a whorl, and the engine's reading.
@@ -41,6 +46,7 @@ fn main() {
     let mut data = PathBuf::from("../shared/data/sd14-dev");
     let mut half: Option<usize> = None;
     let mut misses = 0;
+    let mut params = Params::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -53,6 +59,20 @@ fn main() {
                 }
             }
             "--misses" => misses = args.next().expect("--misses N").parse().expect("a number"),
+            "--convention" => {
+                params.ridge_count_convention = match args.next().as_deref() {
+                    Some("holt") => CountConvention::Holt,
+                    Some("fbi") => CountConvention::Fbi,
+                    other => panic!("--convention holt|fbi, not {other:?}"),
+                }
+            }
+            "--fbi-offset" => {
+                params.fbi_core_offset_px = args
+                    .next()
+                    .expect("--fbi-offset PX")
+                    .parse()
+                    .expect("a number of pixels")
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -65,10 +85,18 @@ fn main() {
         .collect();
     let cases: Vec<Case> = chosen
         .par_iter()
-        .map_init(Extractor::new, |engine, file| read_case(engine, file))
+        .map_init(
+            || Extractor::new().with_params(params.clone()),
+            |engine, file| read_case(engine, file),
+        )
         .flatten()
         .collect();
-    println!("{} prints read", chosen.len());
+    println!(
+        "{} prints read; loops counted by {:?}, FBI core offset {} px",
+        chosen.len(),
+        params.ridge_count_convention,
+        params.fbi_core_offset_px
+    );
     report_counts(&cases, misses);
     report_loop_directions(&cases);
     report_whorl_subtypes(&cases);

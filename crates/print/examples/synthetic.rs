@@ -104,13 +104,10 @@ fn measure(per_class: u64, first_seed: u64) -> Vec<Case> {
 /// same way between them.
 fn score_as_detected(print: &SyntheticPrint, analysis: &Analysis) -> Score {
     let found = &analysis.details.singular;
-    let counts = ridge_count::count_all(
-        &print.image,
-        &analysis.details.orientation,
-        found,
-        analysis.class,
-        &Params::default(),
-    );
+    let params = Params::default();
+    let lines = ridge_count::count_lines(found, analysis.class, &params);
+    let counts =
+        ridge_count::count_all(&print.image, &analysis.details.orientation, &lines, &params);
     print.score_found(found, &counts)
 }
 

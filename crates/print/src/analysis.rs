@@ -13,6 +13,7 @@ use crate::orientation::{BlockTensors, OrientationField};
 use crate::params::Params;
 use crate::presence::{self, NoPrint};
 use crate::quality::{self, Quality};
+use crate::ridge_count::{CountConvention, CountLine};
 use crate::singular::SingularPoints;
 use crate::{field_net, frequency, mask, pattern, ridge_count};
 
@@ -91,6 +92,9 @@ pub struct Details {
     /// The field network's class probabilities (order of
     /// [`PatternClass::ALL`]), where it read the print.
     pub network: Option<[f32; 5]>,
+    /// The line each of `ridge_counts` was read along, in the order of the
+    /// deltas; `None` for a delta not counted.
+    pub count_lines: Vec<Option<CountLine>>,
 }
 
 impl PartialEq for OrientationField {
@@ -159,6 +163,8 @@ pub struct Extractor {
     scratch: pattern::Scratch,
     periods: Grid<f32>,
     features: FeatureSet,
+    /// The pipeline's settings for 500 ppi, scaled to each print's resolution.
+    params: Params,
 }
 
 impl Default for Extractor {
@@ -187,6 +193,7 @@ impl Extractor {
             scratch: pattern::Scratch::default(),
             periods: Grid::default(),
             features: FeatureSet::shipped(),
+            params: Params::default(),
         }
     }
 
@@ -200,6 +207,24 @@ impl Extractor {
     /// other feature sets; the model must have been trained on that set).
     pub fn with_features(mut self, set: FeatureSet) -> Self {
         self.features = set;
+        self
+    }
+
+    /// The same extractor counting loops' ridges by `convention`.
+    pub fn with_count_convention(mut self, convention: CountConvention) -> Self {
+        self.set_count_convention(convention);
+        self
+    }
+
+    /// Counts loops' ridges by `convention` from the next print on.
+    pub fn set_count_convention(&mut self, convention: CountConvention) {
+        self.params.ridge_count_convention = convention;
+    }
+
+    /// The same extractor with other settings (given for 500 ppi), for
+    /// measuring them; [`Params::default`] is what ships.
+    pub fn with_params(mut self, params: Params) -> Self {
+        self.params = params;
         self
     }
 
@@ -222,7 +247,7 @@ impl Extractor {
 
     /// Analyses one print scanned at `ppi` pixels per inch.
     pub fn extract(&mut self, image: &GrayImage, ppi: u16) -> Analysis {
-        let p = Params::for_ppi(ppi);
+        let p = self.params.scaled_to(ppi);
         normalize::compute(image, p.block, &mut self.stats);
         mask::foreground(image, &p, &mut self.tensors, &mut self.mask);
         let evidence = pattern::evidence(
@@ -251,7 +276,8 @@ impl Extractor {
             self.model.as_ref(),
             network.as_ref(),
         );
-        let ridge_counts = ridge_count::count_all(image, field, &placed, class.class, &p);
+        let count_lines = ridge_count::count_lines(&placed, class.class, &p);
+        let ridge_counts = ridge_count::count_all(image, field, &count_lines, &p);
         let quality = quality::compute(field, &self.stats, &self.periods, &self.mask);
         let details = Details {
             mask: self.mask.clone(),
@@ -262,6 +288,7 @@ impl Extractor {
             singular: points.clone(),
             singular_field: coarse.clone(),
             network,
+            count_lines,
         };
         assemble(image, ppi, &placed, class, ridge_counts, details)
     }

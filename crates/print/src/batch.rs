@@ -14,6 +14,7 @@ use crate::analysis::{record, Extractor, Record};
 use crate::input::{self, InputError, Limits};
 use crate::overlay;
 use crate::presence::NoPrint;
+use crate::ridge_count::CountConvention;
 
 /// Resolution assumed when a file does not say (SD14 and most scanners).
 pub const DEFAULT_PPI: u16 = 500;
@@ -27,6 +28,8 @@ pub struct BatchOptions {
     pub overlay_dir: Option<PathBuf>,
     /// Limits on the images read.
     pub limits: Limits,
+    /// Where loops' ridge counts end at the core.
+    pub count_convention: CountConvention,
 }
 
 /// Why one file of a batch has no analysis.
@@ -167,8 +170,11 @@ fn analyse_path(path: &Path, file: String, options: &BatchOptions) -> Result<Rec
     let started = Instant::now();
     let decoded = input::load(path, &options.limits)?;
     let ppi = decoded.ppi.unwrap_or(DEFAULT_PPI);
-    let record =
-        EXTRACTOR.with(|e| record(&mut e.borrow_mut(), file, &decoded.image, ppi, started));
+    let record = EXTRACTOR.with(|e| {
+        let mut extractor = e.borrow_mut();
+        extractor.set_count_convention(options.count_convention);
+        record(&mut extractor, file, &decoded.image, ppi, started)
+    });
     record.analysis.check_print()?;
     if let Some(dir) = &options.overlay_dir {
         write_overlay(dir, path, &decoded.image, &record)?;

@@ -19,7 +19,8 @@
 //!    gradient energy and the grey level block by block;
 //! 9. [`pattern::place`]: the singular points placed on the unsmoothed
 //!    field (smoothing draws a core and its delta together), and
-//!    [`ridge_count`]: the core–delta ridge counts between them;
+//!    [`ridge_count`]: the core–delta ridge counts between them (Holt's
+//!    convention, or the FBI's by [`Extractor::with_count_convention`]);
 //! 10. [`quality`]: a 0–100 score and a per-block map.
 //!
 //! [`presence`] refuses an image with too few ridges to hold a print (a
@@ -66,6 +67,7 @@ pub mod synthetic;
 pub use analysis::{analyze, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record};
 pub use classify::{PatternClass, Subtype};
 pub use params::Params;
+pub use ridge_count::CountConvention;
 
 pub use vantay_domain::{Finger, Hand};
 

@@ -13,7 +13,9 @@ const COUNT_LINE: Rgb<u8> = Rgb([255, 150, 0]);
 
 /// Draws `analysis` over `image`: background blocks tinted, a short line per
 /// 16-pixel cell along the ridge direction, cores as red circles with their
-/// direction, deltas as blue triangles, core–delta lines in orange.
+/// direction, deltas as blue triangles, and in orange the lines the ridges
+/// were counted along ([`crate::Details::count_lines`], which only an
+/// analysis just made holds).
 pub fn draw(image: &GrayImage, analysis: &Analysis) -> RgbImage {
     let mut out = RgbImage::from_fn(image.width(), image.height(), |x, y| {
         let g = image.get_pixel(x, y).0[0];
@@ -21,17 +23,10 @@ pub fn draw(image: &GrayImage, analysis: &Analysis) -> RgbImage {
     });
     tint_background(&mut out, analysis);
     draw_orientation(&mut out, analysis);
-    for (delta, count) in analysis.deltas.iter().zip(&analysis.ridge_counts) {
-        let nearest = analysis.cores.iter().min_by_key(|c| {
-            (c.x as i64 - delta.x as i64).pow(2) + (c.y as i64 - delta.y as i64).pow(2)
-        });
-        if let (Some(core), true) = (nearest, *count > 0) {
-            line(
-                &mut out,
-                (delta.x as f32, delta.y as f32),
-                (core.x as f32, core.y as f32),
-                COUNT_LINE,
-            );
+    let lines = analysis.details.count_lines.iter();
+    for (line_counted, count) in lines.zip(&analysis.ridge_counts) {
+        if let (Some((from, to)), true) = (line_counted, *count > 0) {
+            line(&mut out, *from, *to, COUNT_LINE);
         }
     }
     for core in &analysis.cores {

@@ -3,6 +3,8 @@
 //! Distances are given for 500 ppi and scaled by [`Params::for_ppi`] when a
 //! print comes at another resolution.
 
+use crate::ridge_count::CountConvention;
+
 /// Parameters of one analysis run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
@@ -43,6 +45,12 @@ pub struct Params {
     /// Radius (pixels) of the circle round each end point to which that end
     /// of a ridge-count line is also moved; the count is the lines' median.
     pub ridge_count_jitter_px: f32,
+    /// Where a loop's count line ends at the core (the centre's choice;
+    /// Holt's by default).
+    pub ridge_count_convention: CountConvention,
+    /// Under the FBI's convention, how far (pixels) a loop's count line
+    /// ends from the singular point towards the loop's opening.
+    pub fbi_core_offset_px: f32,
     /// Shortest and longest plausible ridge period in pixels.
     pub period_range: (f32, f32),
 }
@@ -79,6 +87,11 @@ impl Default for Params {
             // 30 Nov: the points are placed within about 3.5 px (synthetic
             // prints); 4 px, under half a ridge period, covers that.
             ridge_count_jitter_px: 4.0,
+            ridge_count_convention: CountConvention::Holt,
+            // 1 Dec: chosen from 0, 4, 6, 8, 10, 12 and 16 px on the even
+            // half of SD14's counted loops against the examiners' NCIC
+            // counts, and confirmed on the odd half (docs/benchmarks/print.md).
+            fbi_core_offset_px: 12.0,
             period_range: (5.0, 16.0),
         }
     }
@@ -87,8 +100,14 @@ impl Default for Params {
 impl Params {
     /// Parameters for a print scanned at `ppi` (distances scaled from 500 ppi).
     pub fn for_ppi(ppi: u16) -> Params {
+        Params::default().scaled_to(ppi)
+    }
+
+    /// These parameters, given for 500 ppi, with their distances scaled
+    /// for a print scanned at `ppi`.
+    pub fn scaled_to(&self, ppi: u16) -> Params {
         let scale = f32::from(ppi.max(100)) / 500.0;
-        let base = Params::default();
+        let base = self.clone();
         Params {
             singular_merge_px: base.singular_merge_px * scale,
             singular_pair_px: base.singular_pair_px * scale,
@@ -98,6 +117,7 @@ impl Params {
             ),
             ridge_count_half_len: base.ridge_count_half_len * scale,
             ridge_count_jitter_px: base.ridge_count_jitter_px * scale,
+            fbi_core_offset_px: base.fbi_core_offset_px * scale,
             period_range: (base.period_range.0 * scale, base.period_range.1 * scale),
             ..base
         }

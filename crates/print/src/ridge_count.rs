@@ -19,22 +19,63 @@
 //! 12 of 320 lines.)
 
 use image::GrayImage;
+use serde::{Deserialize, Serialize};
 
 use crate::classify::PatternClass;
 use crate::orientation::OrientationField;
 use crate::params::Params;
-use crate::singular::SingularPoints;
+use crate::singular::{Core, SingularPoints};
 
-/// One count per delta, from the delta to its nearest core. Arches count 0
-/// by convention (their "delta" is no loop's delta); a delta without a core
-/// cannot be counted and gets 0.
+/// Where a loop's ridge-count line ends at the core.
+///
+/// Schools place a loop's core differently, and the count follows: by a
+/// ridge or so on SD14's loops (docs/benchmarks/print.md, "Against SD14's
+/// examiners").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountConvention {
+    /// Bonnevie and Holt, the dermatoglyphic convention `DOMAIN.md` gives
+    /// the centre: the line ends at the innermost recurve's centre, where
+    /// the orientation field's singular point lies.
+    #[default]
+    Holt,
+    /// The FBI's (Henry's) convention, which NCIC codes and fingerprint
+    /// bureaus follow: the core stands on the innermost recurve's shoulder,
+    /// down from its apex where the singular point lies, so the line ends
+    /// that far from the point towards the loop's opening
+    /// ([`Params::fbi_core_offset_px`]) and crosses the recurve's leg.
+    /// Whorls are counted as by Holt: the FBI traces a whorl instead of
+    /// counting it.
+    Fbi,
+}
+
+/// A straight line from a delta to the point its count ends at, pixels.
+pub type CountLine = ((f32, f32), (f32, f32));
+
+/// The count along each of `lines` ([`count_lines`]); 0 where a delta is
+/// not counted. Arches count 0 by convention (their "delta" is no loop's
+/// delta); a delta without a core cannot be counted.
 pub fn count_all(
     image: &GrayImage,
     field: &OrientationField,
+    lines: &[Option<CountLine>],
+    params: &Params,
+) -> Vec<u32> {
+    lines
+        .iter()
+        .map(|line| line.map_or(0, |(from, to)| count(image, field, from, to, params)))
+        .collect()
+}
+
+/// The line each delta's count is read along (in the order of the deltas):
+/// from the delta to its nearest core's end under
+/// [`Params::ridge_count_convention`]; `None` where the delta is not
+/// counted (an arch, or no core).
+pub fn count_lines(
     points: &SingularPoints,
     class: PatternClass,
     params: &Params,
-) -> Vec<u32> {
+) -> Vec<Option<CountLine>> {
     points
         .deltas
         .iter()
@@ -45,11 +86,27 @@ pub fn count_all(
                     .total_cmp(&(b.x - d.x).hypot(b.y - d.y))
             });
             match (class, nearest) {
-                (PatternClass::A | PatternClass::T, _) | (_, None) => 0,
-                (_, Some(core)) => count(image, field, (d.x, d.y), (core.x, core.y), params),
+                (PatternClass::A | PatternClass::T, _) | (_, None) => None,
+                (_, Some(core)) => Some(((d.x, d.y), core_end(core, class, params))),
             }
         })
         .collect()
+}
+
+/// Where a count's line ends at `core`: the point itself, or for a loop
+/// under the FBI's convention that point moved along the loop towards its
+/// opening (opposite the head, [`Core::angle_deg`]).
+pub fn core_end(core: &Core, class: PatternClass, params: &Params) -> (f32, f32) {
+    let is_loop = matches!(class, PatternClass::L | PatternClass::R);
+    match params.ridge_count_convention {
+        CountConvention::Fbi if is_loop => {
+            // The head's direction is measured with y up; the opening lies opposite.
+            let head = core.angle_deg.to_radians();
+            let offset = params.fbi_core_offset_px;
+            (core.x - offset * head.cos(), core.y + offset * head.sin())
+        }
+        _ => (core.x, core.y),
+    }
 }
 
 /// Points on the circle round each end point to which that end is moved.
@@ -190,5 +247,62 @@ mod tests {
             .collect();
         // Dark runs start at 0, 10, …, 90: only the first touches an end.
         assert_eq!(count_dark_runs(&profile, 11, 2.0), 9);
+    }
+
+    /// An upright right loop: head up from a core at (300, 200), its delta
+    /// down and to the left.
+    fn upright_loop() -> SingularPoints {
+        SingularPoints {
+            cores: vec![Core {
+                x: 300.0,
+                y: 200.0,
+                angle_deg: 90.0,
+            }],
+            deltas: vec![crate::singular::Delta { x: 200.0, y: 320.0 }],
+            whorl_centres: 0,
+        }
+    }
+
+    #[test]
+    fn holt_ends_the_line_at_the_singular_point() {
+        let lines = count_lines(&upright_loop(), PatternClass::R, &Params::default());
+        assert_eq!(lines, vec![Some(((200.0, 320.0), (300.0, 200.0)))]);
+    }
+
+    #[test]
+    fn fbi_ends_a_loops_line_towards_its_opening_and_leaves_whorls_alone() {
+        let params = Params {
+            ridge_count_convention: CountConvention::Fbi,
+            ..Params::default()
+        };
+        let points = upright_loop();
+        let [Some((_, (x, y)))] = count_lines(&points, PatternClass::R, &params)[..] else {
+            panic!("one counted line")
+        };
+        // The head points up (y falls), so the opening lies below: y grows.
+        assert!((x - 300.0).abs() < 1e-3, "{x}");
+        assert!(
+            (y - (200.0 + params.fbi_core_offset_px)).abs() < 1e-3,
+            "{y}"
+        );
+        let whorl = count_lines(&points, PatternClass::W, &params);
+        assert_eq!(whorl, vec![Some(((200.0, 320.0), (300.0, 200.0)))]);
+        // At 1000 ppi the offset doubles with every other distance.
+        let fine = params.scaled_to(1000);
+        assert!((fine.fbi_core_offset_px - 2.0 * params.fbi_core_offset_px).abs() < 1e-3);
+    }
+
+    #[test]
+    fn arches_and_deltas_without_a_core_are_not_counted() {
+        let mut points = upright_loop();
+        assert_eq!(
+            count_lines(&points, PatternClass::T, &Params::default()),
+            vec![None]
+        );
+        points.cores.clear();
+        assert_eq!(
+            count_lines(&points, PatternClass::L, &Params::default()),
+            vec![None]
+        );
     }
 }

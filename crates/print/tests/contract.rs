@@ -2,7 +2,7 @@
 
 use vantay_print::batch::{self, BatchOptions};
 use vantay_print::synthetic::Spec;
-use vantay_print::{input, PatternClass};
+use vantay_print::{input, CountConvention, PatternClass};
 
 #[test]
 fn json_line_has_exactly_the_design_fields() {
@@ -100,6 +100,40 @@ fn a_batch_answers_in_the_order_of_its_files() {
     let analysed: Vec<bool> = seen.iter().map(|&(_, ok)| ok).collect();
     let expected: Vec<bool> = (0..12).map(|k| k % 3 == 0).collect();
     assert_eq!(analysed, expected);
+}
+
+#[test]
+fn the_count_convention_reaches_every_worker() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let print = Spec::of_class(PatternClass::L, 2).render();
+    let path = dir.path().join("loop.png");
+    std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
+    // How far each counted line ends from the core, per file of the batch.
+    let core_offsets = |count_convention| {
+        let options = BatchOptions {
+            threads: 2,
+            count_convention,
+            ..BatchOptions::default()
+        };
+        let mut offsets = Vec::new();
+        batch::run(&[path.clone(), path.clone()], &options, |o| {
+            let analysis = &o.result.as_ref().expect("analysed").analysis;
+            assert_eq!(analysis.class, PatternClass::L);
+            let core = &analysis.cores[0];
+            for &(_, (x, y)) in analysis.details.count_lines.iter().flatten() {
+                offsets.push((x - core.x as f32).hypot(y - core.y as f32));
+            }
+        })
+        .expect("batch runs");
+        offsets
+    };
+    let holt = core_offsets(CountConvention::Holt);
+    let fbi = core_offsets(CountConvention::Fbi);
+    assert_eq!((holt.len(), fbi.len()), (2, 2), "{holt:?} {fbi:?}");
+    // The output's points are rounded to whole pixels.
+    assert!(holt.iter().all(|&d| d < 1.0), "{holt:?}");
+    let offset = vantay_print::Params::default().fbi_core_offset_px;
+    assert!(fbi.iter().all(|&d| (d - offset).abs() < 1.0), "{fbi:?}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use vantay_print::batch::{self, BatchOptions, Outcome};
+use vantay_print::CountConvention;
 
 /// Arguments of `vantay print analyze`.
 #[derive(clap::Args)]
@@ -20,6 +21,27 @@ pub struct AnalyzeArgs {
     /// deltas, ridge-count lines) into this directory.
     #[arg(long, value_name = "DIR")]
     overlay: Option<PathBuf>,
+    /// Where a loop's ridge count ends at the core: `holt` (Bonnevie and
+    /// Holt, the innermost recurve's centre; dermatoglyphics) or `fbi` (the
+    /// recurve's shoulder; NCIC codes and fingerprint bureaus).
+    #[arg(long, value_enum, default_value_t = Convention::Holt)]
+    count_convention: Convention,
+}
+
+/// The values of `--count-convention`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Convention {
+    Holt,
+    Fbi,
+}
+
+impl From<Convention> for CountConvention {
+    fn from(convention: Convention) -> Self {
+        match convention {
+            Convention::Holt => CountConvention::Holt,
+            Convention::Fbi => CountConvention::Fbi,
+        }
+    }
 }
 
 /// Batches shorter than this get no progress bar.
@@ -34,6 +56,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let options = BatchOptions {
         threads: args.threads,
         overlay_dir: args.overlay.clone(),
+        count_convention: args.count_convention.into(),
         ..BatchOptions::default()
     };
     let mut progress = Progress::new(args.files.len());

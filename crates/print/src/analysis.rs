@@ -13,9 +13,9 @@ use crate::orientation::{BlockTensors, OrientationField};
 use crate::params::Params;
 use crate::presence::{self, NoPrint};
 use crate::quality::{self, Quality};
-use crate::ridge_count::{CountConvention, CountLine};
+use crate::ridge_count::{self, CountConvention, CountLine, LoopCore};
 use crate::singular::SingularPoints;
-use crate::{field_net, frequency, mask, pattern, ridge_count};
+use crate::{field_net, frequency, mask, pattern};
 
 /// A core in the output, pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,25 +114,31 @@ impl Analysis {
         presence::check_mask(&self.details.mask, self.details.orientation.block, self.dpi)
     }
 
-    /// A loop's core–delta ridge count: the count of its delta nearest a
-    /// core (a loop has one delta; where more were found, that one is
-    /// taken). `None` unless the print is read as a loop with a core and a
-    /// delta.
+    /// A loop's core–delta ridge count: the count of its own delta
+    /// ([`Analysis::loops_delta`]). `None` unless the print is read as a
+    /// loop with a core and a delta.
     pub fn loop_ridge_count(&self) -> Option<u32> {
-        if !matches!(self.class, PatternClass::L | PatternClass::R) || self.cores.is_empty() {
-            return None;
-        }
-        let to_core = |d: &DeltaPoint| {
-            self.cores
-                .iter()
-                .map(|c| (c.x as f32 - d.x as f32).hypot(c.y as f32 - d.y as f32))
-                .fold(f32::INFINITY, f32::min)
-        };
-        self.deltas
+        self.loops_delta().map(|k| self.ridge_counts[k])
+    }
+
+    /// The index (in `deltas`) of a loop's own delta, the one whose count
+    /// the report gives ([`ridge_count::loops_delta`]); `None` unless the
+    /// print is read as a loop with a core and a delta.
+    pub fn loops_delta(&self) -> Option<usize> {
+        let cores: Vec<LoopCore> = self
+            .cores
             .iter()
-            .zip(&self.ridge_counts)
-            .min_by(|a, b| to_core(a.0).total_cmp(&to_core(b.0)))
-            .map(|(_, &count)| count)
+            .map(|c| LoopCore {
+                at: (c.x as f32, c.y as f32),
+                head_deg: c.angle_deg,
+            })
+            .collect();
+        let deltas: Vec<(f32, f32)> = self
+            .deltas
+            .iter()
+            .map(|d| (d.x as f32, d.y as f32))
+            .collect();
+        ridge_count::loops_delta(self.class, &cores, &deltas)
     }
 }
 

@@ -149,7 +149,7 @@ pub fn partner_core(class: PatternClass, cores: &[LoopCore], delta: (f32, f32)) 
 }
 
 /// Which of a loop's deltas is the loop's own (the one its count is given
-/// for): among the deltas some core can be the loop of
+/// for): among the deltas that can be the delta of some core
 /// ([`is_loops_delta`]), the nearest to such a core; where none can, the
 /// nearest to any core (the other deltas are creases or smudges). `None`
 /// unless `class` is a loop with a core and a delta.

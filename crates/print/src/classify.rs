@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::grid::Grid;
 use crate::model::Classifier;
 use crate::orientation::OrientationField;
+use crate::ridge_count::lies_below;
 use crate::singular::{Core, SingularPoints};
 
 pub use vantay_domain::PatternClass;
@@ -331,12 +332,18 @@ const DOUBLE_LOOP_HEADS_ALONG_THE_JOIN: f32 = 0.98;
 const CENTRAL_POCKET_HEIGHT: f32 = 1.0;
 
 /// Henry's whorl subtypes, read from the singular points: more than two
-/// deltas is accidental; two cores far apart, side by side rather than
+/// deltas below a core (as a pattern's deltas lie,
+/// [`crate::ridge_count::lies_below`]; one beside or above the centre is a
+/// crease's or the edge's) is accidental; two cores far apart, side by side rather than
 /// facing away from each other, a double loop; a centre far
 /// above the line between the deltas a central pocket; else plain.
 fn whorl_subtype(points: &SingularPoints, field: &OrientationField) -> Subtype {
     let block = field.block as f32;
-    if points.deltas.len() > 2 {
+    let below_a_core = |d: &crate::singular::Delta| {
+        let at = (d.x, d.y);
+        points.cores.iter().any(|c| lies_below((c.x, c.y), at))
+    };
+    if points.deltas.iter().filter(|d| below_a_core(d)).count() > 2 {
         return Subtype::AccidentalWhorl;
     }
     if let [a, b, ..] = points.cores.as_slice() {
@@ -587,5 +594,29 @@ mod tests {
             (loops - 60.0 / 60.0f32.hypot(120.0)).abs() < 1e-4,
             "{loops}"
         );
+    }
+
+    /// SD14's s0024319, a plain whorl by its examiner: two deltas below
+    /// its centre and a third found high up beside it, which no whorl of
+    /// the pattern has. It was called accidental for its three deltas.
+    #[test]
+    fn only_deltas_below_the_centre_make_a_whorl_accidental() {
+        let field = OrientationField {
+            block: 8,
+            ..OrientationField::default()
+        };
+        let mut points = SingularPoints {
+            cores: vec![core(308.0, 360.0, 101.1), core(320.0, 460.0, -75.1)],
+            deltas: vec![
+                crate::singular::Delta { x: 256.0, y: 520.0 },
+                crate::singular::Delta { x: 396.0, y: 528.0 },
+                crate::singular::Delta { x: 512.0, y: 184.0 },
+            ],
+            whorl_centres: 0,
+        };
+        assert_ne!(whorl_subtype(&points, &field), Subtype::AccidentalWhorl);
+        // A third delta low down on the pattern's side is the pattern's.
+        points.deltas[2] = crate::singular::Delta { x: 520.0, y: 600.0 };
+        assert_eq!(whorl_subtype(&points, &field), Subtype::AccidentalWhorl);
     }
 }

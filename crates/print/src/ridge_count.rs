@@ -125,10 +125,17 @@ impl From<&Core> for LoopCore {
 /// are a crease's or a smudge's pair, or lie at the edge of the rolled
 /// area.
 pub fn is_loops_delta(core: LoopCore, delta: (f32, f32)) -> bool {
-    let (dx, dy) = (delta.0 - core.at.0, delta.1 - core.at.1);
     // The head's direction is measured with y up.
     let head_up = core.head_deg.to_radians().sin() > 0.0;
-    dy > 0.0 && dy.atan2(dx.abs()) >= LOOP_DELTA_MIN_DROP_DEG.to_radians() && head_up
+    lies_below(core.at, delta) && head_up
+}
+
+/// Whether `delta` lies below `core` (pixels, y down) as a pattern's delta
+/// does: the line between them at least [`LOOP_DELTA_MIN_DROP_DEG`] below
+/// the horizontal.
+pub fn lies_below(core: (f32, f32), delta: (f32, f32)) -> bool {
+    let (dx, dy) = (delta.0 - core.0, delta.1 - core.1);
+    dy > 0.0 && dy.atan2(dx.abs()) >= LOOP_DELTA_MIN_DROP_DEG.to_radians()
 }
 
 /// The index of the core a delta is counted to: for a loop the nearest

@@ -33,7 +33,7 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
         .map(|d| Point { x: d.x, y: d.y })
         .zip(analysis.ridge_counts.iter().copied())
         .collect();
-    let (deltas, ridge_counts) = counted_deltas(class, analysis.loops_delta(), found);
+    let (deltas, ridge_counts) = counted_deltas(class, &analysis.reported_deltas(), found);
     Ok(Reading {
         class,
         subtype,
@@ -48,34 +48,26 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
 
 /// The engine counts ridges to every delta it finds; the convention (and
 /// the report's figures) record one count for a loop and two for a whorl.
-/// A loop keeps its own delta (`loops_delta`, from
-/// [`vantay_print::Analysis::loops_delta`]: below a core whose head points
-/// up, the nearest such), a whorl its outermost two (the left-most and
-/// right-most); further deltas are creases or smudges. An arch keeps what
-/// it found (a tented arch's delta is worth showing) but no count.
+/// `reported` ([`vantay_print::Analysis::reported_deltas`]) names the
+/// deltas kept: a loop's own (below a core whose head points up), a
+/// whorl's outermost two below its centre; further deltas are creases or
+/// smudges. An arch keeps what it found (a tented arch's delta is worth
+/// showing) but no count.
 fn counted_deltas(
     class: PatternClass,
-    loops_delta: Option<usize>,
-    mut found: Vec<(Point, u32)>,
+    reported: &[usize],
+    found: Vec<(Point, u32)>,
 ) -> (Vec<Point>, Vec<u32>) {
+    let kept: Vec<(Point, u32)> = reported
+        .iter()
+        .filter_map(|&k| found.get(k).copied())
+        .collect();
     match class {
         PatternClass::A | PatternClass::T => {
-            return (found.into_iter().map(|(p, _)| p).collect(), Vec::new())
+            (kept.into_iter().map(|(p, _)| p).collect(), Vec::new())
         }
-        PatternClass::L | PatternClass::R => {
-            // Without a core there is no loop's delta to choose: the first
-            // found stands, its count 0.
-            let own = loops_delta.unwrap_or(0);
-            found = found.into_iter().skip(own).take(1).collect();
-        }
-        PatternClass::W => {
-            found.sort_by_key(|(p, _)| p.x);
-            if found.len() > 2 {
-                found = vec![found[0], found[found.len() - 1]];
-            }
-        }
+        PatternClass::L | PatternClass::R | PatternClass::W => kept.into_iter().unzip(),
     }
-    found.into_iter().unzip()
 }
 
 #[cfg(test)]
@@ -89,18 +81,16 @@ mod tests {
     #[test]
     fn counts_follow_the_convention_for_each_class() {
         let found = vec![(at(100, 600), 9), (at(390, 340), 2), (at(700, 620), 11)];
-        let (deltas, counts) = counted_deltas(PatternClass::W, None, found.clone());
+        let (deltas, counts) = counted_deltas(PatternClass::W, &[0, 2], found.clone());
         assert_eq!(
             (deltas, counts),
             (vec![at(100, 600), at(700, 620)], vec![9, 11])
         );
-        let (deltas, counts) = counted_deltas(PatternClass::L, Some(1), found.clone());
+        let (deltas, counts) = counted_deltas(PatternClass::L, &[1], found.clone());
         assert_eq!((deltas, counts), (vec![at(390, 340)], vec![2]));
-        let (deltas, counts) = counted_deltas(PatternClass::L, None, found.clone());
-        assert_eq!((deltas, counts), (vec![at(100, 600)], vec![9]));
-        let (deltas, counts) = counted_deltas(PatternClass::T, None, found);
+        let (deltas, counts) = counted_deltas(PatternClass::T, &[0, 1, 2], found);
         assert_eq!((deltas.len(), counts), (3, vec![]));
-        let (deltas, counts) = counted_deltas(PatternClass::R, None, vec![]);
+        let (deltas, counts) = counted_deltas(PatternClass::R, &[], vec![]);
         assert!(deltas.is_empty() && counts.is_empty());
     }
 }

@@ -121,6 +121,30 @@ impl Analysis {
         self.loops_delta().map(|k| self.ridge_counts[k])
     }
 
+    /// The deltas (indices in `deltas`) whose counts a report gives, as
+    /// the convention records them: a loop's own ([`Analysis::loops_delta`];
+    /// the first found where there is no core), a whorl's two
+    /// ([`ridge_count::whorls_deltas`]), and for an arch every delta found
+    /// (a tented arch's is worth showing), with no count.
+    pub fn reported_deltas(&self) -> Vec<usize> {
+        match self.class {
+            PatternClass::A | PatternClass::T => (0..self.deltas.len()).collect(),
+            PatternClass::L | PatternClass::R => {
+                let own = self.loops_delta().unwrap_or(0);
+                (own < self.deltas.len())
+                    .then_some(own)
+                    .into_iter()
+                    .collect()
+            }
+            PatternClass::W => {
+                let at = |x: u32, y: u32| (x as f32, y as f32);
+                let cores: Vec<_> = self.cores.iter().map(|c| at(c.x, c.y)).collect();
+                let deltas: Vec<_> = self.deltas.iter().map(|d| at(d.x, d.y)).collect();
+                ridge_count::whorls_deltas(&cores, &deltas)
+            }
+        }
+    }
+
     /// The index (in `deltas`) of a loop's own delta, the one whose count
     /// the report gives ([`ridge_count::loops_delta`]); `None` unless the
     /// print is read as a loop with a core and a delta.

@@ -183,6 +183,26 @@ pub fn loops_delta(
     nearest(true).or_else(|| nearest(false))
 }
 
+/// The two deltas a whorl's counts are given for, left first: the
+/// left-most and right-most of the deltas below a core ([`lies_below`]),
+/// or of all the deltas where fewer than two lie so. A delta beside or
+/// above the centre is a crease's or lies at the edge of the rolled area.
+pub fn whorls_deltas(cores: &[(f32, f32)], deltas: &[(f32, f32)]) -> Vec<usize> {
+    let below: Vec<usize> = (0..deltas.len())
+        .filter(|&k| cores.iter().any(|&c| lies_below(c, deltas[k])))
+        .collect();
+    let mut kept = if below.len() >= 2 {
+        below
+    } else {
+        (0..deltas.len()).collect()
+    };
+    kept.sort_by(|&a, &b| deltas[a].0.total_cmp(&deltas[b].0));
+    if kept.len() > 2 {
+        kept = vec![kept[0], kept[kept.len() - 1]];
+    }
+    kept
+}
+
 /// Where a count's line ends at `core`: the point itself, or for a loop
 /// under the FBI's convention that point moved along the loop towards its
 /// opening (opposite the head, [`Core::angle_deg`]).
@@ -438,5 +458,25 @@ mod tests {
         assert_eq!(loops_delta(PatternClass::L, &cores[1..], &deltas), Some(0));
         assert_eq!(loops_delta(PatternClass::W, &cores, &deltas), None);
         assert_eq!(loops_delta(PatternClass::L, &[], &deltas), None);
+    }
+
+    #[test]
+    fn a_whorls_counts_are_for_its_outermost_deltas_below_the_centre() {
+        // SD14's s0024319: two deltas below the centre, a third high up
+        // and to the right, which was the right-most and counted 29.
+        let cores = [(308.0, 360.0), (320.0, 460.0)];
+        let deltas = [(256.0, 520.0), (396.0, 528.0), (512.0, 184.0)];
+        assert_eq!(whorls_deltas(&cores, &deltas), vec![0, 1]);
+        // Four below: the outermost two, left first.
+        let deltas = [
+            (400.0, 600.0),
+            (100.0, 500.0),
+            (300.0, 550.0),
+            (600.0, 520.0),
+        ];
+        assert_eq!(whorls_deltas(&cores, &deltas), vec![1, 3]);
+        // Fewer than two below: all the deltas are candidates, as before.
+        let deltas = [(700.0, 300.0), (256.0, 520.0)];
+        assert_eq!(whorls_deltas(&cores, &deltas), vec![1, 0]);
     }
 }

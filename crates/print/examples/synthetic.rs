@@ -3,8 +3,13 @@
 //! noise all varied), printed as the Markdown tables of docs/BENCHMARKS.md.
 //!
 //! ```text
-//! cargo run --release -p vantay-print --example synthetic -- [--per-class 100] [--first-seed 1000] [--misses]
+//! cargo run --release -p vantay-print --example synthetic -- [--per-class 100] [--first-seed 1000] [--misses] \
+//!     [--convention holt|fbi]
 //! ```
+//!
+//! The true counts follow Holt's convention (the line ends at the singular
+//! point); `--convention fbi` counts the engine's loops by the FBI's, to
+//! show how far the two conventions differ.
 //!
 //! Points and counts are the shipped engine's (an arch gets no count, so a
 //! loop it misreads as one loses its count here too), compared in the same
@@ -18,7 +23,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use vantay_print::synthetic::{self, Score, Spec, SyntheticPrint, CORE_RADIUS, DELTA_RADIUS};
-use vantay_print::{ridge_count, Analysis, Extractor, Params, PatternClass};
+use vantay_print::{ridge_count, Analysis, CountConvention, Extractor, Params, PatternClass};
 
 struct Case {
     class: PatternClass,
@@ -39,17 +44,29 @@ fn main() {
     let mut per_class = 100u64;
     let mut first_seed = 1000u64;
     let mut misses = false;
+    let mut convention = CountConvention::Holt;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--per-class" => per_class = number(args.next(), "--per-class N"),
             "--first-seed" => first_seed = number(args.next(), "--first-seed S"),
             "--misses" => misses = true,
+            "--convention" => {
+                convention = match args.next().as_deref() {
+                    Some("holt") => CountConvention::Holt,
+                    Some("fbi") => CountConvention::Fbi,
+                    other => panic!("--convention holt|fbi, not {other:?}"),
+                }
+            }
             other => panic!("unknown argument {other}"),
         }
     }
     let started = Instant::now();
-    let cases = measure(per_class, first_seed);
+    let params = Params {
+        ridge_count_convention: convention,
+        ..Params::default()
+    };
+    let cases = measure(per_class, first_seed, &params);
     println!(
         "{} prints ({per_class} per class, seeds {first_seed}–{}), rendered and analysed in {:.0} s\n",
         cases.len(),
@@ -73,14 +90,17 @@ fn number(value: Option<String>, what: &str) -> u64 {
         .unwrap_or_else(|| panic!("{what}: a whole number"))
 }
 
-fn measure(per_class: u64, first_seed: u64) -> Vec<Case> {
+fn measure(per_class: u64, first_seed: u64, params: &Params) -> Vec<Case> {
     let jobs: Vec<(PatternClass, u64)> = PatternClass::ALL
         .into_iter()
         .flat_map(|c| (first_seed..first_seed + per_class).map(move |s| (c, s)))
         .collect();
     jobs.into_par_iter()
         .map_init(
-            || (Extractor::new(), Extractor::with_model(None)),
+            || {
+                let engine = Extractor::new().with_params(params.clone());
+                (engine, Extractor::with_model(None))
+            },
             |(engine, rules), (class, seed)| {
                 let spec = Spec::random(class, seed);
                 let print = spec.render();
@@ -89,7 +109,7 @@ fn measure(per_class: u64, first_seed: u64) -> Vec<Case> {
                     class,
                     seed,
                     placed: print.score(&analysis),
-                    detected: score_as_detected(&print, &analysis),
+                    detected: score_as_detected(&print, &analysis, params),
                     by_engine: analysis.class,
                     by_rules: rules.extract(&print.image, 500).class,
                     on_true_line: count_on_true_line(&print, &analysis),
@@ -102,12 +122,11 @@ fn measure(per_class: u64, first_seed: u64) -> Vec<Case> {
 
 /// The score the points would get as the search found them, counted the
 /// same way between them.
-fn score_as_detected(print: &SyntheticPrint, analysis: &Analysis) -> Score {
+fn score_as_detected(print: &SyntheticPrint, analysis: &Analysis, params: &Params) -> Score {
     let found = &analysis.details.singular;
-    let params = Params::default();
-    let lines = ridge_count::count_lines(found, analysis.class, &params);
+    let lines = ridge_count::count_lines(found, analysis.class, params);
     let counts =
-        ridge_count::count_all(&print.image, &analysis.details.orientation, &lines, &params);
+        ridge_count::count_all(&print.image, &analysis.details.orientation, &lines, params);
     print.score_found(found, &counts)
 }
 

@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use vantay_print::examiner::{self, Code};
+use vantay_print::Params;
 use vantay_print::{input, loop_direction, Analysis, Extractor, Finger, LoopDirection};
-use vantay_print::{CountConvention, Params};
 use vantay_print::{PatternClass, Subtype};
 
 /// One print the examiner filed as a loop or a whorl, and the engine's reading.
@@ -60,11 +60,8 @@ fn main() {
             }
             "--misses" => misses = args.next().expect("--misses N").parse().expect("a number"),
             "--convention" => {
-                params.ridge_count_convention = match args.next().as_deref() {
-                    Some("holt") => CountConvention::Holt,
-                    Some("fbi") => CountConvention::Fbi,
-                    other => panic!("--convention holt|fbi, not {other:?}"),
-                }
+                let name = args.next().expect("--convention holt|fbi");
+                params.ridge_count_convention = name.parse().unwrap_or_else(|e| panic!("{e}"));
             }
             "--fbi-offset" => {
                 params.fbi_core_offset_px = args

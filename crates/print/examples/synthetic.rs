@@ -52,11 +52,8 @@ fn main() {
             "--first-seed" => first_seed = number(args.next(), "--first-seed S"),
             "--misses" => misses = true,
             "--convention" => {
-                convention = match args.next().as_deref() {
-                    Some("holt") => CountConvention::Holt,
-                    Some("fbi") => CountConvention::Fbi,
-                    other => panic!("--convention holt|fbi, not {other:?}"),
-                }
+                let name = args.next().expect("--convention holt|fbi");
+                convention = name.parse().unwrap_or_else(|e| panic!("{e}"));
             }
             other => panic!("unknown argument {other}"),
         }

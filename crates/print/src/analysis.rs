@@ -137,10 +137,8 @@ impl Analysis {
                     .collect()
             }
             PatternClass::W => {
-                let at = |x: u32, y: u32| (x as f32, y as f32);
-                let cores: Vec<_> = self.cores.iter().map(|c| at(c.x, c.y)).collect();
-                let deltas: Vec<_> = self.deltas.iter().map(|d| at(d.x, d.y)).collect();
-                ridge_count::whorls_deltas(&cores, &deltas)
+                let cores: Vec<_> = self.loop_cores().iter().map(|c| c.at).collect();
+                ridge_count::whorls_deltas(&cores, &self.delta_points())
             }
         }
     }
@@ -149,20 +147,26 @@ impl Analysis {
     /// the report gives ([`ridge_count::loops_delta`]); `None` unless the
     /// print is read as a loop with a core and a delta.
     pub fn loops_delta(&self) -> Option<usize> {
-        let cores: Vec<LoopCore> = self
-            .cores
+        ridge_count::loops_delta(self.class, &self.loop_cores(), &self.delta_points())
+    }
+
+    /// The cores as the rules of [`ridge_count`] read them.
+    fn loop_cores(&self) -> Vec<LoopCore> {
+        self.cores
             .iter()
             .map(|c| LoopCore {
                 at: (c.x as f32, c.y as f32),
                 head_deg: c.angle_deg,
             })
-            .collect();
-        let deltas: Vec<(f32, f32)> = self
-            .deltas
+            .collect()
+    }
+
+    /// The deltas, pixels.
+    fn delta_points(&self) -> Vec<(f32, f32)> {
+        self.deltas
             .iter()
             .map(|d| (d.x as f32, d.y as f32))
-            .collect();
-        ridge_count::loops_delta(self.class, &cores, &deltas)
+            .collect()
     }
 }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::grid::Grid;
 use crate::model::Classifier;
 use crate::orientation::OrientationField;
-use crate::ridge_count::lies_below;
+use crate::ridge_count::deltas_below_a_core;
 use crate::singular::{Core, SingularPoints};
 
 pub use vantay_domain::PatternClass;
@@ -333,17 +333,15 @@ const CENTRAL_POCKET_HEIGHT: f32 = 1.0;
 
 /// Henry's whorl subtypes, read from the singular points: more than two
 /// deltas below a core (as a pattern's deltas lie,
-/// [`crate::ridge_count::lies_below`]; one beside or above the centre is a
-/// crease's or the edge's) is accidental; two cores far apart, side by side rather than
+/// [`deltas_below_a_core`]; one beside or above the centre is a crease's
+/// or the edge's) is accidental; two cores far apart, side by side rather than
 /// facing away from each other, a double loop; a centre far
 /// above the line between the deltas a central pocket; else plain.
 fn whorl_subtype(points: &SingularPoints, field: &OrientationField) -> Subtype {
     let block = field.block as f32;
-    let below_a_core = |d: &crate::singular::Delta| {
-        let at = (d.x, d.y);
-        points.cores.iter().any(|c| lies_below((c.x, c.y), at))
-    };
-    if points.deltas.iter().filter(|d| below_a_core(d)).count() > 2 {
+    let cores: Vec<(f32, f32)> = points.cores.iter().map(|c| (c.x, c.y)).collect();
+    let deltas: Vec<(f32, f32)> = points.deltas.iter().map(|d| (d.x, d.y)).collect();
+    if deltas_below_a_core(&cores, &deltas).len() > 2 {
         return Subtype::AccidentalWhorl;
     }
     if let [a, b, ..] = points.cores.as_slice() {

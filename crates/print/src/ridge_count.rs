@@ -49,6 +49,19 @@ pub enum CountConvention {
     Fbi,
 }
 
+impl std::str::FromStr for CountConvention {
+    type Err = String;
+
+    /// `holt` or `fbi`, as the command line names them.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "holt" => Ok(CountConvention::Holt),
+            "fbi" => Ok(CountConvention::Fbi),
+            other => Err(format!("a count convention is holt or fbi, not {other:?}")),
+        }
+    }
+}
+
 /// A straight line from a delta to the point its count ends at, pixels.
 pub type CountLine = ((f32, f32), (f32, f32));
 
@@ -138,21 +151,28 @@ pub fn lies_below(core: (f32, f32), delta: (f32, f32)) -> bool {
     dy > 0.0 && dy.atan2(dx.abs()) >= LOOP_DELTA_MIN_DROP_DEG.to_radians()
 }
 
+/// The nearest of `cores` to `delta`, its index and distance; only among
+/// the cores `delta` can be a loop's delta of ([`is_loops_delta`]) when
+/// `fitting`.
+fn nearest_core(cores: &[LoopCore], delta: (f32, f32), fitting: bool) -> Option<(usize, f32)> {
+    cores
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| !fitting || is_loops_delta(c, delta))
+        .map(|(k, c)| (k, (c.at.0 - delta.0).hypot(c.at.1 - delta.1)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 /// The index of the core a delta is counted to: for a loop the nearest
 /// core it can be the delta of ([`is_loops_delta`]), else (and for a
 /// whorl) the nearest core.
 pub fn partner_core(class: PatternClass, cores: &[LoopCore], delta: (f32, f32)) -> Option<usize> {
     let is_loop = matches!(class, PatternClass::L | PatternClass::R);
-    let distance = |k: &usize| (cores[*k].at.0 - delta.0).hypot(cores[*k].at.1 - delta.1);
-    let nearest = |fits: bool| {
-        (0..cores.len())
-            .filter(|&k| !fits || is_loops_delta(cores[k], delta))
-            .min_by(|a, b| distance(a).total_cmp(&distance(b)))
-    };
     is_loop
-        .then(|| nearest(true))
+        .then(|| nearest_core(cores, delta, true))
         .flatten()
-        .or_else(|| nearest(false))
+        .or_else(|| nearest_core(cores, delta, false))
+        .map(|(k, _)| k)
 }
 
 /// Which of a loop's deltas is the loop's own (the one its count is given
@@ -165,32 +185,35 @@ pub fn loops_delta(
     cores: &[LoopCore],
     deltas: &[(f32, f32)],
 ) -> Option<usize> {
-    if !matches!(class, PatternClass::L | PatternClass::R) || cores.is_empty() {
+    if !matches!(class, PatternClass::L | PatternClass::R) {
         return None;
     }
-    let to_nearest = |d: (f32, f32), fits: bool| {
-        cores
+    let nearest = |fitting: bool| {
+        deltas
             .iter()
-            .filter(|&&c| !fits || is_loops_delta(c, d))
-            .map(|c| (c.at.0 - d.0).hypot(c.at.1 - d.1))
-            .fold(f32::INFINITY, f32::min)
-    };
-    let nearest = |fits: bool| {
-        (0..deltas.len())
-            .filter(|&k| to_nearest(deltas[k], fits).is_finite())
-            .min_by(|&a, &b| to_nearest(deltas[a], fits).total_cmp(&to_nearest(deltas[b], fits)))
+            .enumerate()
+            .filter_map(|(k, &d)| Some((k, nearest_core(cores, d, fitting)?.1)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(k, _)| k)
     };
     nearest(true).or_else(|| nearest(false))
 }
 
-/// The two deltas a whorl's counts are given for, left first: the
-/// left-most and right-most of the deltas below a core ([`lies_below`]),
-/// or of all the deltas where fewer than two lie so. A delta beside or
-/// above the centre is a crease's or lies at the edge of the rolled area.
-pub fn whorls_deltas(cores: &[(f32, f32)], deltas: &[(f32, f32)]) -> Vec<usize> {
-    let below: Vec<usize> = (0..deltas.len())
+/// The deltas (indices) that lie below some core ([`lies_below`]), as a
+/// pattern's deltas do; one beside or above every core is a crease's or
+/// lies at the edge of the rolled area.
+pub fn deltas_below_a_core(cores: &[(f32, f32)], deltas: &[(f32, f32)]) -> Vec<usize> {
+    (0..deltas.len())
         .filter(|&k| cores.iter().any(|&c| lies_below(c, deltas[k])))
-        .collect();
+        .collect()
+}
+
+/// The two deltas a whorl's counts are given for, left first: the
+/// left-most and right-most of the deltas below a core
+/// ([`deltas_below_a_core`]), or of all the deltas where fewer than two
+/// lie so.
+pub fn whorls_deltas(cores: &[(f32, f32)], deltas: &[(f32, f32)]) -> Vec<usize> {
+    let below = deltas_below_a_core(cores, deltas);
     let mut kept = if below.len() >= 2 {
         below
     } else {

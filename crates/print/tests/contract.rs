@@ -1,15 +1,23 @@
 //! The JSON line of `vantay print analyze` (DESIGN §5).
 
+use std::path::{Path, PathBuf};
+
 use vantay_print::batch::{self, BatchOptions};
 use vantay_print::synthetic::Spec;
 use vantay_print::{input, CountConvention, PatternClass};
 
+/// A synthetic print of `class` written as the PNG `name` in `dir`.
+fn synthetic_png(dir: &Path, name: &str, class: PatternClass, seed: u64) -> PathBuf {
+    let print = Spec::of_class(class, seed).render();
+    let path = dir.join(name);
+    std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
+    path
+}
+
 #[test]
 fn json_line_has_exactly_the_design_fields() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let print = Spec::of_class(PatternClass::W, 3).render();
-    let path = dir.path().join("whorl.png");
-    std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
+    let path = synthetic_png(dir.path(), "whorl.png", PatternClass::W, 3);
     let missing = dir.path().join("missing.wsq");
     let mut lines = Vec::new();
     let options = BatchOptions {
@@ -76,10 +84,8 @@ fn a_batch_answers_in_the_order_of_its_files() {
     let mut files = Vec::new();
     for k in 0..12u64 {
         let path = if k % 3 == 0 {
-            let print = Spec::of_class(PatternClass::ALL[k as usize % 5], k).render();
-            let path = dir.path().join(format!("{k:02}.png"));
-            std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
-            path
+            let class = PatternClass::ALL[k as usize % 5];
+            synthetic_png(dir.path(), &format!("{k:02}.png"), class, k)
         } else {
             dir.path().join(format!("{k:02}-missing.wsq"))
         };
@@ -105,9 +111,7 @@ fn a_batch_answers_in_the_order_of_its_files() {
 #[test]
 fn the_count_convention_reaches_every_worker() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let print = Spec::of_class(PatternClass::L, 2).render();
-    let path = dir.path().join("loop.png");
-    std::fs::write(&path, input::encode_png(&print.image).expect("png")).expect("write");
+    let path = synthetic_png(dir.path(), "loop.png", PatternClass::L, 2);
     // How far each counted line ends from the core, per file of the batch.
     let core_offsets = |count_convention| {
         let options = BatchOptions {

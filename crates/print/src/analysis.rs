@@ -306,7 +306,8 @@ impl Extractor {
         let class = classify::classify(
             &features,
             &points,
-            coarse,
+            field,
+            &self.mask,
             self.model.as_ref(),
             network.as_ref(),
         );

@@ -10,16 +10,18 @@
 //! ([`crate::model::Mix`]). Where no model is given, the textbook rules
 //! on singular points alone decide (arch: none; loop: one core, one delta
 //! to its side; whorl: two deltas or two cores; tented arch: a delta under
-//! its core). The subtype is read from the singular points by rules.
+//! its core). The subtype is read by Henry's rules from the singular
+//! points and the pseudo-ridges through them.
 
 use std::f32::consts::PI;
 
 use serde::{Deserialize, Serialize};
 
+use crate::flow;
 use crate::grid::Grid;
 use crate::model::Classifier;
 use crate::orientation::OrientationField;
-use crate::ridge_count::deltas_below_a_core;
+use crate::ridge_count::{deltas_below_a_core, whorls_deltas};
 use crate::singular::{Core, SingularPoints};
 
 pub use vantay_domain::PatternClass;
@@ -245,11 +247,13 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
 /// Classifies a print from its [`features`] and the field network's
 /// probabilities (see [`Classifier::decide_with`]), from the network alone
 /// without a feature model, or from its singular points by the rules
-/// without either.
+/// without either. The subtype reads the pseudo-ridges of `directions`
+/// (block units, foreground `mask`) as well as the points.
 pub fn classify(
     features: &[f32],
     points: &SingularPoints,
-    field: &OrientationField,
+    directions: &OrientationField,
+    mask: &Grid<u8>,
     model: Option<&Classifier>,
     network: Option<&[f32; 5]>,
 ) -> Classification {
@@ -260,7 +264,7 @@ pub fn classify(
     };
     Classification {
         class,
-        subtype: subtype(class, points, field),
+        subtype: subtype(class, points, directions, mask),
         confidence,
     }
 }
@@ -297,85 +301,189 @@ fn loop_side_from_angle(core: &Core) -> PatternClass {
     }
 }
 
-fn subtype(class: PatternClass, points: &SingularPoints, field: &OrientationField) -> Subtype {
+fn subtype(
+    class: PatternClass,
+    points: &SingularPoints,
+    directions: &OrientationField,
+    mask: &Grid<u8>,
+) -> Subtype {
     match class {
         PatternClass::A => Subtype::PlainArch,
         PatternClass::T => Subtype::TentedArch,
         PatternClass::L | PatternClass::R => Subtype::Loop,
-        PatternClass::W => whorl_subtype(points, field),
+        PatternClass::W => whorl_subtype(points, directions, mask),
     }
 }
 
-/// Two cores farther apart than this many blocks (104 px at 500 ppi) are
-/// two loops' heads; nearer, the two halves of one whorl's centre. Against
-/// the codes SD14's examiners wrote (`examples/examiner.rs`, chosen on the
-/// even half of the prints): plain whorls' two cores lie a median 80 px
-/// apart, double loops' 158 px. At 6 blocks, 104 of the even half's 127
-/// plain whorls were read as double loops.
-const DOUBLE_LOOP_CORES_APART_BLOCKS: f32 = 13.0;
+/// Two cores farther apart than this many blocks (80 px at 500 ppi) may
+/// be two loops' heads; nearer, they are the two halves of one whorl's
+/// centre. On SD14's whorls (`examples/whorl_study.rs`), plain whorls'
+/// two cores lie a median 89 px apart, double loops' 194 px, and a
+/// quarter of the plain whorls' more than 120 px: which of them two cores
+/// far apart are, the ridge between them says
+/// ([`MIDDLE_RIDGE_CIRCLES`]). Against the codes SD14's examiners wrote
+/// (`examples/examiner.rs`), chosen on the even half of the prints from
+/// 6–13 blocks (8 and 10 tied), confirmed on the odd half.
+const DOUBLE_LOOP_CORES_APART_BLOCKS: f32 = 10.0;
 
-/// Two cores whose heads point along the line joining them more nearly
-/// than this ([`heads_along_the_join`]) are one whorl's centre however far
-/// apart. Chosen on the even half of SD14's whorls from 0.85–0.98 (for the
-/// mean recall of plain, central pocket and double loop), confirmed on the
-/// odd half: the examiner's subtype on 61.4 → 67.4 % of its whorls, no
-/// double loop lost.
-const DOUBLE_LOOP_HEADS_ALONG_THE_JOIN: f32 = 0.98;
+/// The pseudo-ridge through the point midway between two cores, followed
+/// both ways, turns by at least this much in all (radians) where it
+/// circles: a plain whorl's centre, whose ridges go round both halves. A
+/// double loop's middle ridge is the S between its two loops: it winds
+/// once round each head and leaves, about 3.7π in all (median on SD14's
+/// double loops; plain whorls' median is the tracer's limit, 6π, their
+/// 10th percentile 4.8π). Chosen on the even half from 4–5.8π, confirmed
+/// on the odd half.
+const MIDDLE_RIDGE_CIRCLES: f32 = 5.5 * PI;
 
-/// A whorl's centre higher above the line between its deltas than this
-/// share of that line's length is a central pocket's. Henry's test (the
-/// line between the deltas crosses none of the inner circuit's ridges)
-/// needs the ridges themselves; from the points alone the examiners'
-/// central pockets are not told apart from plain whorls (at 0.45, 3 of the
-/// even half's 11 found and 36 of its plain whorls taken for them), so the
-/// rule is kept for the clearest case only.
-const CENTRAL_POCKET_HEIGHT: f32 = 1.0;
+/// A pseudo-ridge that turns by at least this much circles the centre.
+const CIRCUIT_TURNING: f32 = 1.5 * PI;
 
-/// Henry's whorl subtypes, read from the singular points: more than two
-/// deltas below a core (as a pattern's deltas lie,
-/// [`deltas_below_a_core`]; one beside or above the centre is a crease's
-/// or the edge's) is accidental; two cores far apart, side by side rather than
-/// facing away from each other, a double loop; a centre far
-/// above the line between the deltas a central pocket; else plain.
-fn whorl_subtype(points: &SingularPoints, field: &OrientationField) -> Subtype {
-    let block = field.block as f32;
+/// Pseudo-ridges traced through the middle 70 % of the line between a
+/// whorl's deltas ([`circuits_crossed`]).
+const LINE_SEEDS: usize = 21;
+
+/// Henry's test for a central pocket: the line between the deltas crosses
+/// none of the inner pattern's circuits. It is read as at most this many
+/// of the [`LINE_SEEDS`] pseudo-ridges through the line circling (a plain
+/// whorl's median share is 81 %, a central pocket's and a double loop's
+/// 0 %). Chosen on the even half among 0–6 of them (0–2 tied), confirmed
+/// on the odd half.
+const CENTRAL_POCKET_CIRCUITS_CROSSED: usize = 1;
+
+/// And the centre lies higher above that line than this share of its
+/// length: a pocket sits above its deltas, where a plain whorl whose
+/// circuits the tracing lost sits among them. Chosen with the share above
+/// from 0.4–1.0 (0.4 and 0.5 tied).
+const CENTRAL_POCKET_HEIGHT: f32 = 0.5;
+
+/// What Henry's whorl subtypes are read from: the singular points and the
+/// pseudo-ridges through them ([`crate::flow`]) on the ridge-direction
+/// field. Lengths in pixels.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WhorlEvidence {
+    /// Deltas below a core ([`deltas_below_a_core`]): a pattern's deltas
+    /// lie so; one beside or above the centre is a crease's or the edge's.
+    pub deltas_below: usize,
+    /// Distance between the first two cores, where two were found.
+    pub cores_apart: Option<f32>,
+    /// Total absolute turning (radians) of the pseudo-ridge through the
+    /// point midway between those two cores.
+    pub middle_ridge_turning: Option<f32>,
+    /// How many of [`LINE_SEEDS`] pseudo-ridges through the line between
+    /// the whorl's two deltas ([`whorls_deltas`]) circle, where two were
+    /// found ([`circuits_crossed`]).
+    pub circuits_crossed: Option<usize>,
+    /// Height of the first core above that line, as a share of its length.
+    pub centre_height: Option<f32>,
+}
+
+/// Reads the [`WhorlEvidence`] of a whorl from its points and the
+/// ridge-direction field `directions` (block units, foreground `mask`).
+pub fn whorl_evidence(
+    points: &SingularPoints,
+    directions: &OrientationField,
+    mask: &Grid<u8>,
+) -> WhorlEvidence {
+    let block = directions.block as f32;
     let cores: Vec<(f32, f32)> = points.cores.iter().map(|c| (c.x, c.y)).collect();
     let deltas: Vec<(f32, f32)> = points.deltas.iter().map(|d| (d.x, d.y)).collect();
-    if deltas_below_a_core(&cores, &deltas).len() > 2 {
-        return Subtype::AccidentalWhorl;
+    let mut evidence = WhorlEvidence {
+        deltas_below: deltas_below_a_core(&cores, &deltas).len(),
+        ..WhorlEvidence::default()
+    };
+    if let (Some(middle), [a, b, ..]) = (middle_of_two_cores(points), cores.as_slice()) {
+        evidence.cores_apart = Some((a.0 - b.0).hypot(a.1 - b.1));
+        let turning = flow::trace(directions, mask, middle.0 / block, middle.1 / block);
+        evidence.middle_ridge_turning = Some(turning.abs_turning);
     }
-    if let [a, b, ..] = points.cores.as_slice() {
-        if (a.x - b.x).hypot(a.y - b.y) > DOUBLE_LOOP_CORES_APART_BLOCKS * block
-            && heads_along_the_join(a, b) < DOUBLE_LOOP_HEADS_ALONG_THE_JOIN
-        {
-            return Subtype::DoubleLoop;
-        }
+    if let (Some((d1, d2)), Some(core)) = (delta_line(points), cores.first()) {
+        let (dx, dy) = (d2.0 - d1.0, d2.1 - d1.1);
+        let length = dx.hypot(dy).max(1.0);
+        let height = ((core.0 - d1.0) * dy - (core.1 - d1.1) * dx).abs() / length;
+        evidence.centre_height = Some(height / length);
+        evidence.circuits_crossed = Some(circuits_crossed(directions, mask, d1, d2));
     }
-    if let ([d1, d2, ..], Some(core)) = (points.deltas.as_slice(), points.cores.first()) {
-        let (dx, dy) = (d2.x - d1.x, d2.y - d1.y);
-        let len = dx.hypot(dy).max(1.0);
-        let height = ((core.x - d1.x) * dy - (core.y - d1.y) * dx).abs() / len;
-        if height > CENTRAL_POCKET_HEIGHT * len {
-            return Subtype::CentralPocketWhorl;
-        }
-    }
-    Subtype::PlainWhorl
+    evidence
 }
 
-/// How nearly two cores' heads point along the line joining them: the
-/// mean over the two of |cos| of the angle between the head and that line.
-/// Near 1 for the two halves of one elongated whorl centre, which face
-/// away from each other along it; less for a double loop's two heads,
-/// which lie side by side, each loop wound round the other.
-fn heads_along_the_join(a: &Core, b: &Core) -> f32 {
-    // With y pointing up, as `angle_deg` is measured.
-    let (jx, jy) = (b.x - a.x, a.y - b.y);
-    let length = jx.hypot(jy).max(1e-6);
-    let along = |core: &Core| {
-        let (sin, cos) = core.angle_deg.to_radians().sin_cos();
-        (cos * jx + sin * jy).abs() / length
-    };
-    (along(a) + along(b)) / 2.0
+/// The point midway between the first two cores (pixels), through which
+/// the middle ridge of [`WhorlEvidence`] is traced; `None` with fewer cores.
+pub fn middle_of_two_cores(points: &SingularPoints) -> Option<(f32, f32)> {
+    match points.cores.as_slice() {
+        [a, b, ..] => Some(((a.x + b.x) / 2.0, (a.y + b.y) / 2.0)),
+        _ => None,
+    }
+}
+
+/// The line between a whorl's two counted deltas ([`whorls_deltas`]),
+/// pixels, left end first; `None` with fewer than two deltas.
+pub fn delta_line(points: &SingularPoints) -> Option<((f32, f32), (f32, f32))> {
+    let cores: Vec<(f32, f32)> = points.cores.iter().map(|c| (c.x, c.y)).collect();
+    let deltas: Vec<(f32, f32)> = points.deltas.iter().map(|d| (d.x, d.y)).collect();
+    match whorls_deltas(&cores, &deltas).as_slice() {
+        [i, j] => Some((deltas[*i], deltas[*j])),
+        _ => None,
+    }
+}
+
+/// Henry's whorl subtypes from the [`WhorlEvidence`]: more than two deltas
+/// below a core is accidental; two cores far apart whose middle ridge
+/// does not circle a double loop; a centre whose circuits the line
+/// between the deltas does not cross, high above that line, a central
+/// pocket; else plain.
+fn whorl_subtype(
+    points: &SingularPoints,
+    directions: &OrientationField,
+    mask: &Grid<u8>,
+) -> Subtype {
+    let evidence = whorl_evidence(points, directions, mask);
+    let block = directions.block as f32;
+    let far_apart = evidence
+        .cores_apart
+        .is_some_and(|d| d > DOUBLE_LOOP_CORES_APART_BLOCKS * block);
+    let middle_ridge_circles = evidence
+        .middle_ridge_turning
+        .is_some_and(|t| t >= MIDDLE_RIDGE_CIRCLES);
+    let pocket_above_deltas = evidence
+        .centre_height
+        .is_some_and(|h| h > CENTRAL_POCKET_HEIGHT);
+    let circuits_cross = evidence
+        .circuits_crossed
+        .is_some_and(|n| n > CENTRAL_POCKET_CIRCUITS_CROSSED);
+    if evidence.deltas_below > 2 {
+        Subtype::AccidentalWhorl
+    } else if far_apart && !middle_ridge_circles {
+        Subtype::DoubleLoop
+    } else if pocket_above_deltas && !circuits_cross {
+        Subtype::CentralPocketWhorl
+    } else {
+        Subtype::PlainWhorl
+    }
+}
+
+/// How many of the [`LINE_SEEDS`] pseudo-ridges through the middle 70 %
+/// of the line from `from` to `to` (pixels) circle: in a plain whorl the line
+/// between the deltas crosses the circuits below the centre. The ends
+/// are left out because the lines beside a delta go round the pattern's
+/// outside.
+pub fn circuits_crossed(
+    directions: &OrientationField,
+    mask: &Grid<u8>,
+    from: (f32, f32),
+    to: (f32, f32),
+) -> usize {
+    let block = directions.block as f32;
+    (0..LINE_SEEDS)
+        .filter(|&k| {
+            let t = 0.15 + 0.7 * k as f32 / (LINE_SEEDS - 1) as f32;
+            let (x, y) = (from.0 + t * (to.0 - from.0), from.1 + t * (to.1 - from.1));
+            flow::trace(directions, mask, x / block, y / block)
+                .turning
+                .abs()
+                >= CIRCUIT_TURNING
+        })
+        .count()
 }
 
 /// The feature vector of a print: singular-point geometry, then the
@@ -578,20 +686,88 @@ mod tests {
         Core { x, y, angle_deg }
     }
 
+    /// An `n × n`-block field (8-pixel blocks, all foreground) whose ridge
+    /// direction at a block centre (block units) is `theta`.
+    fn field_of(n: usize, theta: impl Fn(f32, f32) -> f32) -> (OrientationField, Grid<u8>) {
+        let mut field = OrientationField {
+            block: 8,
+            cos2: Grid::new(n, n),
+            sin2: Grid::new(n, n),
+            coherence: Grid::new(n, n),
+        };
+        for r in 0..n {
+            for c in 0..n {
+                let angle = theta(c as f32 + 0.5, r as f32 + 0.5);
+                field.cos2.set(c, r, (2.0 * angle).cos());
+                field.sin2.set(c, r, (2.0 * angle).sin());
+                field.coherence.set(c, r, 1.0);
+            }
+        }
+        let mask = Grid {
+            cols: n,
+            rows: n,
+            data: vec![1; n * n],
+        };
+        (field, mask)
+    }
+
+    /// Ridges circling (`cx`, `cy`) (blocks) out to `radius` blocks, level beyond.
+    fn circuits(cx: f32, cy: f32, radius: f32) -> impl Fn(f32, f32) -> f32 {
+        move |x, y| {
+            let (dx, dy) = (x - cx, y - cy);
+            if dx.hypot(dy) <= radius {
+                dy.atan2(dx) + PI / 2.0
+            } else {
+                0.0
+            }
+        }
+    }
+
+    fn points(cores: &[(f32, f32)], deltas: &[(f32, f32)]) -> SingularPoints {
+        SingularPoints {
+            cores: cores.iter().map(|&(x, y)| core(x, y, 90.0)).collect(),
+            deltas: deltas
+                .iter()
+                .map(|&(x, y)| crate::singular::Delta { x, y })
+                .collect(),
+            whorl_centres: 0,
+        }
+    }
+
     #[test]
-    fn an_elongated_centres_halves_face_along_their_join_a_double_loops_do_not() {
-        // One whorl's centre split in two, 120 px apart in a row: the left
-        // half's head points left (180°), the right half's right (0°).
-        let halves = heads_along_the_join(&core(100.0, 200.0, 180.0), &core(220.0, 200.0, 0.0));
-        assert!(halves > 0.99, "{halves}");
-        // A double loop: two heads side by side, one up and one down, the
-        // second core below and to the right of the first.
-        let loops = heads_along_the_join(&core(100.0, 200.0, 90.0), &core(220.0, 260.0, -90.0));
-        assert!(loops < DOUBLE_LOOP_HEADS_ALONG_THE_JOIN, "{loops}");
-        assert!(
-            (loops - 60.0 / 60.0f32.hypot(120.0)).abs() < 1e-4,
-            "{loops}"
+    fn two_cores_far_apart_are_a_double_loop_unless_the_ridge_between_them_circles() {
+        // Two cores 108 px apart, their midpoint (250, 220) px two blocks
+        // off the centre of the circuits.
+        let cores = points(&[(200.0, 200.0), (300.0, 240.0)], &[]);
+        let (whorl, mask) = field_of(64, circuits(30.0, 26.0, 64.0));
+        assert_eq!(whorl_subtype(&cores, &whorl, &mask), Subtype::PlainWhorl);
+        let (s_between, mask) = field_of(64, |_, _| 0.0);
+        assert_eq!(
+            whorl_subtype(&cores, &s_between, &mask),
+            Subtype::DoubleLoop
         );
+        // Nearer than the threshold, two cores are one whorl's centre
+        // whatever the ridge between them does.
+        let near = points(&[(230.0, 210.0), (290.0, 230.0)], &[]);
+        assert_eq!(whorl_subtype(&near, &s_between, &mask), Subtype::PlainWhorl);
+    }
+
+    #[test]
+    fn a_central_pocket_is_a_centre_whose_circuits_the_line_between_the_deltas_does_not_cross() {
+        // The centre at (256, 240) px, the deltas 112 px below it and
+        // 160 px apart: the line between them runs 14 blocks below it.
+        let whorl = points(&[(256.0, 240.0)], &[(176.0, 352.0), (336.0, 352.0)]);
+        let (pocket, mask) = field_of(64, circuits(32.0, 30.0, 8.0));
+        assert_eq!(
+            whorl_subtype(&whorl, &pocket, &mask),
+            Subtype::CentralPocketWhorl
+        );
+        let (plain, mask) = field_of(64, circuits(32.0, 30.0, 64.0));
+        assert_eq!(whorl_subtype(&whorl, &plain, &mask), Subtype::PlainWhorl);
+        // A centre as low as a plain whorl's among its deltas is not read
+        // as a pocket, its circuits lost or not.
+        let low = points(&[(256.0, 300.0)], &[(176.0, 352.0), (336.0, 352.0)]);
+        assert_eq!(whorl_subtype(&low, &pocket, &mask), Subtype::PlainWhorl);
     }
 
     /// SD14's s0024319, a plain whorl by its examiner: two deltas below
@@ -599,10 +775,7 @@ mod tests {
     /// the pattern has. It was called accidental for its three deltas.
     #[test]
     fn only_deltas_below_the_centre_make_a_whorl_accidental() {
-        let field = OrientationField {
-            block: 8,
-            ..OrientationField::default()
-        };
+        let (field, mask) = field_of(80, |_, _| 0.0);
         let mut points = SingularPoints {
             cores: vec![core(308.0, 360.0, 101.1), core(320.0, 460.0, -75.1)],
             deltas: vec![
@@ -612,9 +785,15 @@ mod tests {
             ],
             whorl_centres: 0,
         };
-        assert_ne!(whorl_subtype(&points, &field), Subtype::AccidentalWhorl);
+        assert_ne!(
+            whorl_subtype(&points, &field, &mask),
+            Subtype::AccidentalWhorl
+        );
         // A third delta low down on the pattern's side is the pattern's.
         points.deltas[2] = crate::singular::Delta { x: 520.0, y: 600.0 };
-        assert_eq!(whorl_subtype(&points, &field), Subtype::AccidentalWhorl);
+        assert_eq!(
+            whorl_subtype(&points, &field, &mask),
+            Subtype::AccidentalWhorl
+        );
     }
 }

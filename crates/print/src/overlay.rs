@@ -1,21 +1,31 @@
 //! Overlays for review: the print with its foreground, orientation, cores,
-//! deltas and ridge-count lines drawn on it.
+//! deltas and ridge-count lines drawn on it, and for a whorl what its
+//! subtype was read from.
 
 use image::{GrayImage, ImageEncoder, Rgb, RgbImage};
 
 use crate::analysis::Analysis;
+use crate::classify::{self, PatternClass};
+use crate::flow;
 
 const BACKGROUND_TINT: Rgb<u8> = Rgb([40, 40, 120]);
 const ORIENTATION: Rgb<u8> = Rgb([0, 170, 0]);
 const CORE: Rgb<u8> = Rgb([230, 0, 0]);
 const DELTA: Rgb<u8> = Rgb([0, 90, 255]);
 const COUNT_LINE: Rgb<u8> = Rgb([255, 150, 0]);
+/// A whorl's middle ridge and the line between its deltas, which its
+/// subtype was read from.
+const SUBTYPE_EVIDENCE: Rgb<u8> = Rgb([220, 0, 220]);
 
 /// Draws `analysis` over `image`: background blocks tinted, a short line per
 /// 16-pixel cell along the ridge direction, cores as red circles with their
 /// direction, deltas as blue triangles, and in orange the lines the ridges
 /// were counted along ([`crate::Details::count_lines`], which only an
-/// analysis just made holds).
+/// analysis just made holds). For a whorl, in magenta, the pseudo-ridge
+/// through the point midway between its two cores and the line between
+/// its deltas: a double loop's middle ridge winds round each head and
+/// leaves, a plain whorl's circles; a central pocket's delta line crosses
+/// no circuit ([`classify::whorl_evidence`]).
 pub fn draw(image: &GrayImage, analysis: &Analysis) -> RgbImage {
     let mut out = RgbImage::from_fn(image.width(), image.height(), |x, y| {
         let g = image.get_pixel(x, y).0[0];
@@ -28,6 +38,9 @@ pub fn draw(image: &GrayImage, analysis: &Analysis) -> RgbImage {
         if let (Some((from, to)), true) = (line_counted, *count > 0) {
             line(&mut out, *from, *to, COUNT_LINE);
         }
+    }
+    if analysis.class == PatternClass::W {
+        draw_whorl_evidence(&mut out, analysis);
     }
     for core in &analysis.cores {
         let (x, y) = (core.x as f32, core.y as f32);
@@ -71,6 +84,24 @@ fn tint_background(out: &mut RgbImage, analysis: &Analysis) {
                 p.0[k] = ((u16::from(p.0[k]) * 2 + u16::from(BACKGROUND_TINT.0[k])) / 3) as u8;
             }
         }
+    }
+}
+
+/// The lines [`classify::whorl_evidence`] reads, on the points and field
+/// the subtype was read from.
+fn draw_whorl_evidence(out: &mut RgbImage, analysis: &Analysis) {
+    let details = &analysis.details;
+    let (field, mask) = (&details.orientation, &details.mask);
+    let block = field.block as f32;
+    if let Some((x, y)) = classify::middle_of_two_cores(&details.singular) {
+        let ridge = flow::path(field, mask, x / block, y / block);
+        for pair in ridge.windows(2) {
+            let at = |(c, r): (f32, f32)| (c * block, r * block);
+            line(out, at(pair[0]), at(pair[1]), SUBTYPE_EVIDENCE);
+        }
+    }
+    if let Some((from, to)) = classify::delta_line(&details.singular) {
+        line(out, from, to, SUBTYPE_EVIDENCE);
     }
 }
 

@@ -689,26 +689,8 @@ mod tests {
     /// An `n × n`-block field (8-pixel blocks, all foreground) whose ridge
     /// direction at a block centre (block units) is `theta`.
     fn field_of(n: usize, theta: impl Fn(f32, f32) -> f32) -> (OrientationField, Grid<u8>) {
-        let mut field = OrientationField {
-            block: 8,
-            cos2: Grid::new(n, n),
-            sin2: Grid::new(n, n),
-            coherence: Grid::new(n, n),
-        };
-        for r in 0..n {
-            for c in 0..n {
-                let angle = theta(c as f32 + 0.5, r as f32 + 0.5);
-                field.cos2.set(c, r, (2.0 * angle).cos());
-                field.sin2.set(c, r, (2.0 * angle).sin());
-                field.coherence.set(c, r, 1.0);
-            }
-        }
-        let mask = Grid {
-            cols: n,
-            rows: n,
-            data: vec![1; n * n],
-        };
-        (field, mask)
+        let field = OrientationField::from_directions(n, n, 8, theta);
+        (field, Grid::filled(n, n, 1))
     }
 
     /// Ridges circling (`cx`, `cy`) (blocks) out to `radius` blocks, level beyond.

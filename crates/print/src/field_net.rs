@@ -572,11 +572,7 @@ mod tests {
                     mean: plane(&grey),
                     std_dev: plane(&|_, _| 40.0),
                 },
-                mask: Grid {
-                    cols,
-                    rows,
-                    data: vec![1; cols * rows],
-                },
+                mask: Grid::filled(cols, rows, 1),
             }
         }
 

@@ -149,11 +149,7 @@ mod tests {
             image.width() as usize / block,
             image.height() as usize / block,
         );
-        Grid {
-            cols,
-            rows,
-            data: vec![1; cols * rows],
-        }
+        Grid::filled(cols, rows, 1)
     }
 
     #[test]

@@ -311,28 +311,10 @@ mod tests {
 
     /// A field whose ridges circle the point (`cx`, `cy`) (block units).
     fn circles(cx: f32, cy: f32, n: usize) -> (OrientationField, Grid<u8>) {
-        let mut f = OrientationField {
-            block: 8,
-            cos2: Grid::new(n, n),
-            sin2: Grid::new(n, n),
-            coherence: Grid::new(n, n),
-        };
-        for r in 0..n {
-            for c in 0..n {
-                let (dx, dy) = (c as f32 + 0.5 - cx, r as f32 + 0.5 - cy);
-                // Tangent direction: the radius turned by 90°.
-                let theta = dy.atan2(dx) + PI / 2.0;
-                f.cos2.set(c, r, (2.0 * theta).cos());
-                f.sin2.set(c, r, (2.0 * theta).sin());
-                f.coherence.set(c, r, 1.0);
-            }
-        }
-        let mask = Grid {
-            cols: n,
-            rows: n,
-            data: vec![1; n * n],
-        };
-        (f, mask)
+        // Tangent direction: the radius turned by 90°.
+        let field =
+            OrientationField::from_directions(n, n, 8, |x, y| (y - cy).atan2(x - cx) + PI / 2.0);
+        (field, Grid::filled(n, n, 1))
     }
 
     #[test]
@@ -345,21 +327,8 @@ mod tests {
     #[test]
     fn straight_ridges_do_not_turn() {
         let n = 30;
-        let f = OrientationField {
-            block: 8,
-            cos2: Grid {
-                cols: n,
-                rows: n,
-                data: vec![1.0; n * n],
-            },
-            sin2: Grid::new(n, n),
-            coherence: Grid::new(n, n),
-        };
-        let mask = Grid {
-            cols: n,
-            rows: n,
-            data: vec![1; n * n],
-        };
+        let f = OrientationField::from_directions(n, n, 8, |_, _| 0.0);
+        let mask = Grid::filled(n, n, 1);
         let t = trace(&f, &mask, 15.0, 15.0);
         assert!(t.turning.abs() < 0.01);
         // Both halves run to the edges, 14.5 blocks each way.

@@ -21,6 +21,15 @@ impl<T: Copy + Default> Grid<T> {
         }
     }
 
+    /// A grid with every value `v`.
+    pub fn filled(cols: usize, rows: usize, v: T) -> Self {
+        Grid {
+            cols,
+            rows,
+            data: vec![v; cols * rows],
+        }
+    }
+
     /// Resizes to `cols × rows` and fills with `T::default()`, keeping the allocation.
     pub fn reset(&mut self, cols: usize, rows: usize) {
         self.cols = cols;

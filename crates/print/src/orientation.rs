@@ -65,6 +65,32 @@ pub struct OrientationField {
 }
 
 impl OrientationField {
+    /// A `cols × rows` field of `block`-pixel blocks, fully coherent, whose
+    /// ridge direction at each block centre is `theta(x, y)` (radians, the
+    /// position in blocks, block `c`'s centre at `c + 0.5`): a field drawn
+    /// from a model, as the tests of the stages that read fields use.
+    pub fn from_directions(
+        cols: usize,
+        rows: usize,
+        block: usize,
+        theta: impl Fn(f32, f32) -> f32,
+    ) -> Self {
+        let mut field = OrientationField {
+            block,
+            cos2: Grid::new(cols, rows),
+            sin2: Grid::new(cols, rows),
+            coherence: Grid::filled(cols, rows, 1.0),
+        };
+        for r in 0..rows {
+            for c in 0..cols {
+                let (sin2, cos2) = (2.0 * theta(c as f32 + 0.5, r as f32 + 0.5)).sin_cos();
+                field.cos2.set(c, r, cos2);
+                field.sin2.set(c, r, sin2);
+            }
+        }
+        field
+    }
+
     /// Ridge direction of block (`c`, `r`), radians in [0, π), measured from
     /// the x axis towards +y (image rows grow downwards).
     pub fn angle(&self, c: usize, r: usize) -> f32 {
@@ -263,11 +289,7 @@ mod tests {
             let img = stripes(deg.to_radians());
             let mut t = BlockTensors::default();
             block_tensors(&img, 8, &mut t);
-            let mask = Grid {
-                cols: t.vx.cols,
-                rows: t.vx.rows,
-                data: vec![1; t.vx.data.len()],
-            };
+            let mask = Grid::filled(t.vx.cols, t.vx.rows, 1);
             let mut field = OrientationField::default();
             smooth(&t, &mask, 1, &mut SmoothScratch::default(), &mut field);
             let got = field.angle(6, 6).to_degrees();

@@ -696,25 +696,11 @@ mod tests {
     /// The block field of ridges that turn once round `core` (pixels), as
     /// an unsmoothed field would read them.
     fn field_round(core: (f32, f32), blocks: usize) -> (OrientationField, Grid<u8>) {
-        let mut field = OrientationField {
-            block: 8,
-            cos2: Grid::new(blocks, blocks),
-            sin2: Grid::new(blocks, blocks),
-            coherence: Grid::new(blocks, blocks),
-        };
-        let mut mask = Grid::new(blocks, blocks);
-        for r in 0..blocks {
-            for c in 0..blocks {
-                let (x, y) = ((c as f32 + 0.5) * 8.0, (r as f32 + 0.5) * 8.0);
-                // θ = ½ arg(z − core): the doubled angle is the argument itself.
-                let doubled = (y - core.1).atan2(x - core.0);
-                field.cos2.set(c, r, doubled.cos());
-                field.sin2.set(c, r, doubled.sin());
-                field.coherence.set(c, r, 1.0);
-                mask.set(c, r, 1);
-            }
-        }
-        (field, mask)
+        // θ = ½ arg(z − core): the doubled angle is the argument itself.
+        let field = OrientationField::from_directions(blocks, blocks, 8, |x, y| {
+            (y * 8.0 - core.1).atan2(x * 8.0 - core.0) / 2.0
+        });
+        (field, Grid::filled(blocks, blocks, 1))
     }
 
     fn one_core_at(x: f32, y: f32) -> SingularPoints {

@@ -175,33 +175,16 @@ mod tests {
     use super::*;
     use std::f32::consts::PI;
 
-    /// A field whose doubled angle is `2θ(φ)` round block (`cx`, `cy`).
+    /// A field whose doubled angle is `2θ(φ)` round block (`cx`, `cy`),
+    /// φ read from the blocks' corners.
     fn field_round(cx: f32, cy: f32, doubled: impl Fn(f32) -> f32) -> OrientationField {
-        let (cols, rows) = (48, 48);
-        let mut field = OrientationField {
-            block: 8,
-            cos2: Grid::new(cols, rows),
-            sin2: Grid::new(cols, rows),
-            coherence: Grid::new(cols, rows),
-        };
-        for r in 0..rows {
-            for c in 0..cols {
-                let phi = (r as f32 - cy).atan2(c as f32 - cx);
-                let a = doubled(phi);
-                field.cos2.set(c, r, a.cos());
-                field.sin2.set(c, r, a.sin());
-                field.coherence.set(c, r, 1.0);
-            }
-        }
-        field
+        OrientationField::from_directions(48, 48, 8, |x, y| {
+            doubled((y - 0.5 - cy).atan2(x - 0.5 - cx)) / 2.0
+        })
     }
 
     fn all_foreground() -> Grid<u8> {
-        Grid {
-            cols: 48,
-            rows: 48,
-            data: vec![1; 48 * 48],
-        }
+        Grid::filled(48, 48, 1)
     }
 
     #[test]

@@ -353,6 +353,9 @@ fn a_whorls_overlay_shows_what_its_subtype_was_read_from() {
     assert!(s_ridge > 100, "{s_ridge} pixels of the middle ridge");
     let (plain, circling) = magenta("s0024312.wsq");
     assert_eq!(plain, Subtype::PlainWhorl);
-    assert!(circling > 100, "{circling} pixels of the middle ridge and delta line");
+    assert!(
+        circling > 100,
+        "{circling} pixels of the middle ridge and delta line"
+    );
     assert_eq!(magenta("s0024306.wsq"), (Subtype::Loop, 0));
 }

@@ -75,28 +75,30 @@ fn main() {
 
 /// The measures of one whorl, in the units the thresholds' documentation
 /// gives: blocks of 8 px, turning in units of π, a share of the line.
-fn measures(e: &WhorlEvidence) -> [Option<f32>; 4] {
+fn measures(e: &WhorlEvidence) -> [Option<f32>; 5] {
     [
         e.cores_apart.map(|d| d / 8.0),
         e.middle_ridge_turning.map(|t| t / PI),
+        e.heads_along_the_join,
         e.circuits_crossed.map(|n| n as f32),
         e.centre_height,
     ]
 }
 
-const NAMES: [&str; 4] = [
+const NAMES: [&str; 5] = [
     "cores apart (blocks)",
     "middle ridge turning (π)",
+    "heads along the join (|cos|)",
     "circuits crossed (of 21)",
     "centre height (share)",
 ];
 
 fn print_csv(whorls: &[Whorl]) {
-    println!("file,half,examiner,engine,deltas_below,cores_apart_blocks,middle_turning_pi,circuits_crossed,centre_height");
+    println!("file,half,examiner,engine,deltas_below,cores_apart_blocks,middle_turning_pi,heads_along,circuits_crossed,centre_height");
     for w in whorls {
         let cells: Vec<String> = measures(&w.evidence)
             .iter()
-            .map(|m| m.map_or(String::new(), |v| format!("{v:.3}")))
+            .map(|m| m.map_or(String::new(), |v| format!("{v:.5}")))
             .collect();
         println!(
             "{},{},{:?},{:?},{},{}",

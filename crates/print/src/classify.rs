@@ -336,6 +336,15 @@ const DOUBLE_LOOP_CORES_APART_BLOCKS: f32 = 10.0;
 /// on the odd half.
 const MIDDLE_RIDGE_CIRCLES: f32 = 5.5 * PI;
 
+/// Two cores whose heads point along the line joining them more nearly
+/// than this ([`heads_along_the_join`]) are the two halves of one
+/// elongated whorl's centre, which face away from each other, even where
+/// the middle ridge, running round the oval once and out between the
+/// deltas, does not circle; a double loop's heads lie side by side. Chosen
+/// with the thresholds above on the even half from 0.85–0.98 or none,
+/// confirmed on the odd half.
+const DOUBLE_LOOP_HEADS_ALONG_THE_JOIN: f32 = 0.95;
+
 /// A pseudo-ridge that turns by at least this much circles the centre.
 const CIRCUIT_TURNING: f32 = 1.5 * PI;
 
@@ -370,6 +379,9 @@ pub struct WhorlEvidence {
     /// Total absolute turning (radians) of the pseudo-ridge through the
     /// point midway between those two cores.
     pub middle_ridge_turning: Option<f32>,
+    /// How nearly those two cores' heads point along the line joining
+    /// them ([`heads_along_the_join`]).
+    pub heads_along_the_join: Option<f32>,
     /// How many of [`LINE_SEEDS`] pseudo-ridges through the line between
     /// the whorl's two deltas ([`whorls_deltas`]) circle, where two were
     /// found ([`circuits_crossed`]).
@@ -392,8 +404,9 @@ pub fn whorl_evidence(
         deltas_below: deltas_below_a_core(&cores, &deltas).len(),
         ..WhorlEvidence::default()
     };
-    if let (Some(middle), [a, b, ..]) = (middle_of_two_cores(points), cores.as_slice()) {
-        evidence.cores_apart = Some((a.0 - b.0).hypot(a.1 - b.1));
+    if let (Some(middle), [a, b, ..]) = (middle_of_two_cores(points), points.cores.as_slice()) {
+        evidence.cores_apart = Some((a.x - b.x).hypot(a.y - b.y));
+        evidence.heads_along_the_join = Some(heads_along_the_join(a, b));
         let turning = flow::trace(directions, mask, middle.0 / block, middle.1 / block);
         evidence.middle_ridge_turning = Some(turning.abs_turning);
     }
@@ -445,6 +458,9 @@ fn whorl_subtype(
     let middle_ridge_circles = evidence
         .middle_ridge_turning
         .is_some_and(|t| t >= MIDDLE_RIDGE_CIRCLES);
+    let halves_face_away = evidence
+        .heads_along_the_join
+        .is_some_and(|a| a >= DOUBLE_LOOP_HEADS_ALONG_THE_JOIN);
     let pocket_above_deltas = evidence
         .centre_height
         .is_some_and(|h| h > CENTRAL_POCKET_HEIGHT);
@@ -453,13 +469,29 @@ fn whorl_subtype(
         .is_some_and(|n| n > CENTRAL_POCKET_CIRCUITS_CROSSED);
     if evidence.deltas_below > 2 {
         Subtype::AccidentalWhorl
-    } else if far_apart && !middle_ridge_circles {
+    } else if far_apart && !middle_ridge_circles && !halves_face_away {
         Subtype::DoubleLoop
     } else if pocket_above_deltas && !circuits_cross {
         Subtype::CentralPocketWhorl
     } else {
         Subtype::PlainWhorl
     }
+}
+
+/// How nearly two cores' heads point along the line joining them: the
+/// mean over the two of |cos| of the angle between the head and that line.
+/// Near 1 for the two halves of one elongated whorl centre, which face
+/// away from each other along it; less for a double loop's two heads,
+/// which lie side by side, each loop wound round the other.
+pub fn heads_along_the_join(a: &Core, b: &Core) -> f32 {
+    // With y pointing up, as `angle_deg` is measured.
+    let (jx, jy) = (b.x - a.x, a.y - b.y);
+    let length = jx.hypot(jy).max(1e-6);
+    let along = |core: &Core| {
+        let (sin, cos) = core.angle_deg.to_radians().sin_cos();
+        (cos * jx + sin * jy).abs() / length
+    };
+    (along(a) + along(b)) / 2.0
 }
 
 /// How many of the [`LINE_SEEDS`] pseudo-ridges through the middle 70 %
@@ -714,6 +746,34 @@ mod tests {
                 .collect(),
             whorl_centres: 0,
         }
+    }
+
+    #[test]
+    fn an_elongated_centres_halves_face_along_their_join_a_double_loops_do_not() {
+        // One whorl's centre split in two, 120 px apart in a row: the left
+        // half's head points left (180°), the right half's right (0°).
+        let halves = heads_along_the_join(&core(100.0, 200.0, 180.0), &core(220.0, 200.0, 0.0));
+        assert!(halves > 0.99, "{halves}");
+        // A double loop: two heads side by side, one up and one down, the
+        // second core below and to the right of the first.
+        let loops = heads_along_the_join(&core(100.0, 200.0, 90.0), &core(220.0, 260.0, -90.0));
+        assert!(loops < DOUBLE_LOOP_HEADS_ALONG_THE_JOIN, "{loops}");
+        assert!(
+            (loops - 60.0 / 60.0f32.hypot(120.0)).abs() < 1e-4,
+            "{loops}"
+        );
+        // Level ridges between them do not circle, but halves facing away
+        // are one whorl's.
+        let (level, mask) = field_of(64, |_, _| 0.0);
+        let facing_away = SingularPoints {
+            cores: vec![core(200.0, 200.0, 180.0), core(320.0, 200.0, 0.0)],
+            deltas: vec![],
+            whorl_centres: 0,
+        };
+        assert_eq!(
+            whorl_subtype(&facing_away, &level, &mask),
+            Subtype::PlainWhorl
+        );
     }
 
     #[test]

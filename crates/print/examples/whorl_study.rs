@@ -26,6 +26,7 @@ struct Whorl {
     examiner: Subtype,
     engine: Subtype,
     evidence: WhorlEvidence,
+    cores: usize,
 }
 
 fn main() {
@@ -62,6 +63,7 @@ fn main() {
                 examiner,
                 engine: analysis.subtype,
                 evidence: classify::whorl_evidence(&d.singular, &d.orientation, &d.mask),
+                cores: d.singular.cores.len(),
             })
         })
         .flatten()
@@ -94,18 +96,19 @@ const NAMES: [&str; 5] = [
 ];
 
 fn print_csv(whorls: &[Whorl]) {
-    println!("file,half,examiner,engine,deltas_below,cores_apart_blocks,middle_turning_pi,heads_along,circuits_crossed,centre_height");
+    println!("file,half,examiner,engine,cores,deltas_below,cores_apart_blocks,middle_turning_pi,heads_along,circuits_crossed,centre_height");
     for w in whorls {
         let cells: Vec<String> = measures(&w.evidence)
             .iter()
             .map(|m| m.map_or(String::new(), |v| format!("{v:.5}")))
             .collect();
         println!(
-            "{},{},{:?},{:?},{},{}",
+            "{},{},{:?},{:?},{},{},{}",
             w.file,
             w.half,
             w.examiner,
             w.engine,
+            w.cores,
             w.evidence.deltas_below,
             cells.join(",")
         );

@@ -318,9 +318,9 @@ fn subtype(
 /// Two cores farther apart than this many blocks (80 px at 500 ppi) may
 /// be two loops' heads; nearer, they are the two halves of one whorl's
 /// centre. On SD14's whorls (`examples/whorl_study.rs`), plain whorls'
-/// two cores lie a median 89 px apart, double loops' 194 px, and a
-/// quarter of the plain whorls' more than 120 px: which of them two cores
-/// far apart are, the ridge between them says
+/// two cores ([`core_pair`]) lie a median 88 px apart, double loops'
+/// 149 px, and a quarter of the plain whorls' more than 116 px: which
+/// of them two cores far apart are, the ridge between them says
 /// ([`MIDDLE_RIDGE_CIRCLES`]). Against the codes SD14's examiners wrote
 /// (`examples/examiner.rs`), chosen on the even half of the prints from
 /// 6–13 blocks (8 and 10 tied), confirmed on the odd half.
@@ -330,9 +330,9 @@ const DOUBLE_LOOP_CORES_APART_BLOCKS: f32 = 10.0;
 /// both ways, turns by at least this much in all (radians) where it
 /// circles: a plain whorl's centre, whose ridges go round both halves. A
 /// double loop's middle ridge is the S between its two loops: it winds
-/// once round each head and leaves, about 3.7π in all (median on SD14's
+/// once round each head and leaves, about 4.4π in all (median on SD14's
 /// double loops; plain whorls' median is the tracer's limit, 6π, their
-/// 10th percentile 4.8π). Chosen on the even half from 4–5.8π, confirmed
+/// 10th percentile 5.1π). Chosen on the even half from 4–5.8π, confirmed
 /// on the odd half.
 const MIDDLE_RIDGE_CIRCLES: f32 = 5.5 * PI;
 
@@ -340,7 +340,8 @@ const MIDDLE_RIDGE_CIRCLES: f32 = 5.5 * PI;
 /// than this ([`heads_along_the_join`]) are the two halves of one
 /// elongated whorl's centre, which face away from each other, even where
 /// the middle ridge, running round the oval once and out between the
-/// deltas, does not circle; a double loop's heads lie side by side. Chosen
+/// deltas, does not circle; a double loop's heads lie side by side
+/// (medians 0.97 and 0.86). Chosen
 /// with the thresholds above on the even half from 0.85–0.98 or none,
 /// confirmed on the odd half.
 const DOUBLE_LOOP_HEADS_ALONG_THE_JOIN: f32 = 0.95;
@@ -374,7 +375,7 @@ pub struct WhorlEvidence {
     /// Deltas below a core ([`deltas_below_a_core`]): a pattern's deltas
     /// lie so; one beside or above the centre is a crease's or the edge's.
     pub deltas_below: usize,
-    /// Distance between the first two cores, where two were found.
+    /// Distance between the two cores of [`core_pair`], where two were found.
     pub cores_apart: Option<f32>,
     /// Total absolute turning (radians) of the pseudo-ridge through the
     /// point midway between those two cores.
@@ -404,7 +405,7 @@ pub fn whorl_evidence(
         deltas_below: deltas_below_a_core(&cores, &deltas).len(),
         ..WhorlEvidence::default()
     };
-    if let (Some(middle), [a, b, ..]) = (middle_of_two_cores(points), points.cores.as_slice()) {
+    if let (Some(middle), Some((a, b))) = (middle_of_two_cores(points), core_pair(points)) {
         evidence.cores_apart = Some((a.x - b.x).hypot(a.y - b.y));
         evidence.heads_along_the_join = Some(heads_along_the_join(a, b));
         let turning = flow::trace(directions, mask, middle.0 / block, middle.1 / block);
@@ -420,13 +421,26 @@ pub fn whorl_evidence(
     evidence
 }
 
-/// The point midway between the first two cores (pixels), through which
-/// the middle ridge of [`WhorlEvidence`] is traced; `None` with fewer cores.
+/// The point midway between the [`core_pair`] (pixels), through which
+/// the middle ridge of [`WhorlEvidence`] is traced; `None` with fewer
+/// than two cores.
 pub fn middle_of_two_cores(points: &SingularPoints) -> Option<(f32, f32)> {
-    match points.cores.as_slice() {
-        [a, b, ..] => Some(((a.x + b.x) / 2.0, (a.y + b.y) / 2.0)),
-        _ => None,
-    }
+    core_pair(points).map(|(a, b)| ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0))
+}
+
+/// The two cores a whorl's centre is read from: of three or more, the
+/// two nearest each other (a third is most often a crease's or the rolled
+/// area's edge's, far from the pattern). On SD14's 28 whorls with three
+/// cores or more, the examiner's subtype on 1 more of the even half's and
+/// 2 more of the odd half's than with the first two found, 5 and 5 fewer
+/// than with the two farthest apart.
+pub fn core_pair(points: &SingularPoints) -> Option<(&Core, &Core)> {
+    let cores = &points.cores;
+    let pairs = (0..cores.len()).flat_map(|i| (i + 1..cores.len()).map(move |j| (i, j)));
+    let apart = |&(i, j): &(usize, usize)| (cores[i].x - cores[j].x).hypot(cores[i].y - cores[j].y);
+    pairs
+        .min_by(|p, q| apart(p).total_cmp(&apart(q)))
+        .map(|(i, j)| (&cores[i], &cores[j]))
 }
 
 /// The line between a whorl's two counted deltas ([`whorls_deltas`]),
@@ -792,6 +806,19 @@ mod tests {
         // whatever the ridge between them does.
         let near = points(&[(230.0, 210.0), (290.0, 230.0)], &[]);
         assert_eq!(whorl_subtype(&near, &s_between, &mask), Subtype::PlainWhorl);
+    }
+
+    #[test]
+    fn of_three_cores_the_two_nearest_each_other_are_the_centre() {
+        // A third core far down at the edge, found first: the pair
+        // through it has its middle point on level ridges, outside the
+        // circuits, and would read as a double loop.
+        let cores = points(&[(60.0, 460.0), (200.0, 200.0), (300.0, 240.0)], &[]);
+        let (a, b) = core_pair(&cores).expect("a pair");
+        assert_eq!(((a.x, a.y), (b.x, b.y)), ((200.0, 200.0), (300.0, 240.0)));
+        let (whorl, mask) = field_of(64, circuits(30.0, 26.0, 12.0));
+        assert_eq!(whorl_subtype(&cores, &whorl, &mask), Subtype::PlainWhorl);
+        assert_eq!(core_pair(&points(&[(60.0, 460.0)], &[])), None);
     }
 
     #[test]

@@ -195,7 +195,7 @@ fn a_print_and_its_mirror_get_the_same_ridge_counts() {
 /// a count and the first 40 filed as whorls. On all 900 prints
 /// (`examples/examiner.rs`): counts within ±1 of the examiner's 61.5 %,
 /// within ±2 81 % (by the FBI's convention 67 % and 86 %); whorl subtypes
-/// the examiner's 78.5 % (67 % when the subtype read the singular points
+/// the examiner's 79.5 % (67 % when the subtype read the singular points
 /// alone, 19 % when two cores 48 px apart made a double loop). On these
 /// 80: 78 %, 95 % (FBI: 86 %, 92 %) and 88 % (65 % from the points alone).
 #[test]

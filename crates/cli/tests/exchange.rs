@@ -407,6 +407,19 @@ fn reviewed_answer_through_the_command_line() {
         work["done"].as_u64().unwrap() + work["failed"].as_u64().unwrap(),
         10
     );
+    // A subtype must be a subtype, and one of the reading's class.
+    let why = lab.refused(&["review", &id, "R2", "--subtype", "dl"]);
+    assert!(why.contains("'dl' is not a subtype"), "{why}");
+    let why = lab.refused(&[
+        "review",
+        &id,
+        "R2",
+        "--class",
+        "L",
+        "--subtype",
+        "double_loop",
+    ]);
+    assert!(why.contains("double_loop is not one of class L"), "{why}");
     for finger in FINGERS {
         let mut args = vec!["review", id.as_str(), finger, "--analyst", "lan"];
         if finger == "L3" {
@@ -419,6 +432,18 @@ fn reviewed_answer_through_the_command_line() {
             // The engine could not read it: the analyst asks for a rescan.
             lab.ok(&["review", &id, finger, "--rescan", "unreadable"]);
         }
+    }
+    // R2 corrected to a tented arch carries the tented arch's subtype,
+    // whatever the engine's was.
+    let r2 = lab
+        .ok(&["show", &id])
+        .lines()
+        .map(json)
+        .find(|line| line["finger"] == "R2")
+        .expect("R2 shown");
+    if r2["state"] == "analysed" {
+        assert_eq!(r2["reading"]["class"], "T", "{r2}");
+        assert_eq!(r2["reading"]["subtype"], "tented_arch", "{r2}");
     }
     lab.ok(&[
         "answer",

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use vantay_analysis::AnalysisCentre;
 use vantay_domain::Finger;
 use vantay_exchange::{FingerOutcome, PatternClass};
+use vantay_print::classify::Subtype;
 use vantay_server::client::CentreConnection;
 use vantay_vault::MasterKey;
 
@@ -127,7 +128,10 @@ pub struct ReviewArgs {
     /// Correct the class (A, T, L, R, W); without it the engine's is confirmed.
     #[arg(long, conflicts_with = "rescan")]
     pub class: Option<String>,
-    /// Correct the subtype.
+    /// Correct the subtype: plain_arch, tented_arch, loop, plain_whorl,
+    /// central_pocket_whorl, double_loop or accidental_whorl, one of the
+    /// class's (without it, a corrected class keeps the reading's subtype
+    /// where it still fits, else takes the class's first).
     #[arg(long, conflicts_with = "rescan")]
     pub subtype: Option<String>,
     /// Correct the core–delta ridge counts, e.g. 12,9 (an arch has none: any are dropped).
@@ -372,9 +376,11 @@ async fn review(place: &Place, args: ReviewArgs) -> anyhow::Result<()> {
                 reading.class = PatternClass::from_letter(letter)
                     .with_context(|| format!("'{letter}' is not a class: use A, T, L, R or W"))?;
             }
-            if let Some(subtype) = args.subtype {
-                reading.subtype = subtype;
-            }
+            // A subtype must be one of the class's: a loop corrected to a
+            // whorl loses "loop", and "double_loop" on a loop is refused.
+            let subtype =
+                Subtype::corrected(reading.class, args.subtype.as_deref(), &reading.subtype)?;
+            reading.subtype = subtype.code().to_owned();
             if let Some(counts) = args.ridge_counts {
                 reading.ridge_counts = counts;
             }

@@ -101,27 +101,11 @@ pub fn class_label(class: PatternClass) -> (&'static str, &'static str) {
 }
 
 /// The subtypes an analyst can choose, in the engine's order.
-pub const SUBTYPES: [Subtype; 7] = [
-    Subtype::PlainArch,
-    Subtype::TentedArch,
-    Subtype::Loop,
-    Subtype::PlainWhorl,
-    Subtype::CentralPocketWhorl,
-    Subtype::DoubleLoop,
-    Subtype::AccidentalWhorl,
-];
+pub const SUBTYPES: [Subtype; 7] = Subtype::ALL;
 
 /// A subtype's name as results store it (`double_loop`).
 pub fn subtype_code(subtype: Subtype) -> String {
-    serde_json::to_value(subtype)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{subtype:?}"))
-}
-
-/// The subtype of a stored code, if the engine knows it.
-pub fn subtype_of(code: &str) -> Option<Subtype> {
-    SUBTYPES.into_iter().find(|s| subtype_code(*s) == code)
+    subtype.code().to_owned()
 }
 
 /// The subtype's name in both languages.
@@ -139,28 +123,12 @@ pub fn subtype_label(subtype: Subtype) -> (&'static str, &'static str) {
 
 /// A stored subtype code in both languages (the code itself if unknown).
 pub fn subtype_text(code: &str) -> String {
-    match subtype_of(code) {
-        Some(s) => {
+    match code.parse::<Subtype>() {
+        Ok(s) => {
             let (vi, en) = subtype_label(s);
             both(vi, en)
         }
-        None => esc(code),
-    }
-}
-
-/// Whether `subtype` belongs to `class`: the engine's own pairing.
-pub fn fits(class: PatternClass, subtype: Subtype) -> bool {
-    match class {
-        PatternClass::A => subtype == Subtype::PlainArch,
-        PatternClass::T => subtype == Subtype::TentedArch,
-        PatternClass::L | PatternClass::R => subtype == Subtype::Loop,
-        PatternClass::W => matches!(
-            subtype,
-            Subtype::PlainWhorl
-                | Subtype::CentralPocketWhorl
-                | Subtype::DoubleLoop
-                | Subtype::AccidentalWhorl
-        ),
+        Err(_) => esc(code),
     }
 }
 
@@ -201,20 +169,6 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
         assert_eq!(esc("Lê Thị Mẫu"), "Lê Thị Mẫu");
-    }
-
-    #[test]
-    fn subtype_codes_round_trip_and_pair_with_classes() {
-        for subtype in SUBTYPES {
-            assert_eq!(subtype_of(&subtype_code(subtype)), Some(subtype));
-            let classes = PatternClass::ALL
-                .into_iter()
-                .filter(|c| fits(*c, subtype))
-                .count();
-            assert!(classes >= 1, "{subtype:?} fits no class");
-        }
-        assert_eq!(subtype_code(Subtype::DoubleLoop), "double_loop");
-        assert!(!fits(PatternClass::A, Subtype::DoubleLoop));
     }
 
     #[test]

@@ -13,12 +13,12 @@ use uuid::Uuid;
 use vantay_analysis::{AnalysisCentre, PackageSummary, ReviewMark, Session};
 use vantay_domain::Finger;
 use vantay_exchange::{FingerOutcome, PatternClass, Reading};
+use vantay_print::classify::{Subtype, SubtypeError};
 use vantay_print::input::{decode, Limits};
 
 use super::auth::{Analyst, Posted};
 use super::html::{
-    both, class_label, esc, fits, local_time, page, subtype_code, subtype_label, subtype_of,
-    subtype_text, SUBTYPES,
+    both, class_label, esc, local_time, page, subtype_code, subtype_label, subtype_text, SUBTYPES,
 };
 use super::PageError;
 
@@ -492,32 +492,23 @@ fn corrected(mut reading: Reading, class: &str, subtype: &str) -> Result<Reading
             "Unknown class.",
         )
     })?;
-    let subtype = if subtype.is_empty() {
-        match subtype_of(&reading.subtype).filter(|s| fits(class, *s)) {
-            Some(own) => own,
-            None => SUBTYPES
-                .into_iter()
-                .find(|s| fits(class, *s))
-                .expect("every class has a subtype"),
-        }
-    } else {
-        subtype_of(subtype).ok_or_else(|| {
+    let requested = Some(subtype).filter(|s| !s.is_empty());
+    let subtype = Subtype::corrected(class, requested, &reading.subtype).map_err(|e| match e {
+        SubtypeError::Unknown(_) => PageError::refused(
+            StatusCode::BAD_REQUEST,
+            "Kiểu phụ không hợp lệ.",
+            "Unknown subtype.",
+        ),
+        SubtypeError::NotOfClass { subtype, class } => {
+            let (cvi, cen) = class_label(class);
+            let (svi, sen) = subtype_label(subtype);
             PageError::refused(
                 StatusCode::BAD_REQUEST,
-                "Kiểu phụ không hợp lệ.",
-                "Unknown subtype.",
+                format!("Kiểu phụ «{svi}» không thuộc dạng vân «{cvi}»."),
+                format!("The subtype '{sen}' does not belong to the class '{cen}'."),
             )
-        })?
-    };
-    if !fits(class, subtype) {
-        let (cvi, cen) = class_label(class);
-        let (svi, sen) = subtype_label(subtype);
-        return Err(PageError::refused(
-            StatusCode::BAD_REQUEST,
-            format!("Kiểu phụ «{svi}» không thuộc dạng vân «{cvi}»."),
-            format!("The subtype '{sen}' does not belong to the class '{cen}'."),
-        ));
-    }
+        }
+    })?;
     reading.class = class;
     reading.subtype = subtype_code(subtype);
     Ok(reading)

@@ -60,6 +60,14 @@ pub enum PayloadError {
     /// A text field is empty or too long.
     #[error("{0} must be 1 to {MAX_TEXT} characters")]
     BadText(&'static str),
+    /// A finger's reading contradicts itself (ridge counts its class cannot have).
+    #[error("finger {finger}: {why}")]
+    BadReading {
+        /// The finger.
+        finger: Finger,
+        /// What is wrong.
+        why: String,
+    },
 }
 
 /// One print in a work package.
@@ -259,8 +267,19 @@ impl ResultPayload {
         check_text(&result.analyst, "the analyst")?;
         check_text(&result.engine, "the engine")?;
         for finger in &result.fingers {
-            if let FingerOutcome::Rescan { reason } = &finger.outcome {
-                check_text(reason, "a rescan reason")?;
+            match &finger.outcome {
+                FingerOutcome::Rescan { reason } => check_text(reason, "a rescan reason")?,
+                // What the report will print must make sense: a signed
+                // result is refused rather than half-believed.
+                FingerOutcome::Analysed(reading) => {
+                    check_text(&reading.subtype, "a subtype")?;
+                    reading
+                        .check_ridge_counts()
+                        .map_err(|why| PayloadError::BadReading {
+                            finger: finger.finger,
+                            why,
+                        })?;
+                }
             }
         }
         unique_fingers(result.fingers.iter().map(|f| f.finger))?;
@@ -339,7 +358,7 @@ mod tests {
             confidence: 0.9,
             cores: vec![Point { x: 1, y: 2 }],
             deltas: vec![],
-            ridge_counts: vec![],
+            ridge_counts: vec![10; *class.ridge_counts_allowed().start()],
             quality: 60,
             reviewed: false,
         })
@@ -410,6 +429,35 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&result.to_bytes()).unwrap();
         assert_eq!(json["fingers"][1]["status"], "rescan");
         assert_eq!(json["fingers"][0]["class"], "W");
+    }
+
+    #[test]
+    fn a_reading_whose_counts_its_class_cannot_have_is_refused() {
+        let FingerOutcome::Analysed(mut whorl) = reading(PatternClass::W) else {
+            unreachable!()
+        };
+        whorl.ridge_counts.clear();
+        let result = ResultPayload::new(
+            "VT-1",
+            "auto",
+            "e",
+            vec![FingerResult {
+                finger: Finger::L4,
+                outcome: FingerOutcome::Analysed(whorl),
+            }],
+        );
+        let err = ResultPayload::from_bytes(&result.to_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PayloadError::BadReading {
+                    finger: Finger::L4,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("1 or 2"), "{err}");
     }
 
     #[test]

@@ -495,19 +495,19 @@ pub fn whorl_evidence(
     mask: &Grid<u8>,
 ) -> WhorlEvidence {
     let block = directions.block as f32;
-    let cores: Vec<(f32, f32)> = points.cores.iter().map(|c| (c.x, c.y)).collect();
-    let deltas: Vec<(f32, f32)> = points.deltas.iter().map(|d| (d.x, d.y)).collect();
+    let (cores, deltas) = (points.core_positions(), points.delta_positions());
     let mut evidence = WhorlEvidence {
         deltas_below: deltas_below_a_core(&cores, &deltas).len(),
         ..WhorlEvidence::default()
     };
-    if let (Some(middle), Some((a, b))) = (middle_of_two_cores(points), core_pair(points)) {
+    if let Some((a, b)) = core_pair(points) {
+        let middle = midway(a, b);
         evidence.cores_apart = Some((a.x - b.x).hypot(a.y - b.y));
         evidence.heads_along_the_join = Some(heads_along_the_join(a, b));
         let turning = flow::trace(directions, mask, middle.0 / block, middle.1 / block);
         evidence.middle_ridge_turning = Some(turning.abs_turning);
     }
-    if let (Some((d1, d2)), Some(core)) = (delta_line(points), cores.first()) {
+    if let (Some((d1, d2)), Some(core)) = (delta_line_of(&cores, &deltas), cores.first()) {
         let (dx, dy) = (d2.0 - d1.0, d2.1 - d1.1);
         let length = dx.hypot(dy).max(1.0);
         let height = ((core.0 - d1.0) * dy - (core.1 - d1.1) * dx).abs() / length;
@@ -521,7 +521,11 @@ pub fn whorl_evidence(
 /// the middle ridge of [`WhorlEvidence`] is traced; `None` with fewer
 /// than two cores.
 pub fn middle_of_two_cores(points: &SingularPoints) -> Option<(f32, f32)> {
-    core_pair(points).map(|(a, b)| ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0))
+    core_pair(points).map(|(a, b)| midway(a, b))
+}
+
+fn midway(a: &Core, b: &Core) -> (f32, f32) {
+    ((a.x + b.x) / 2.0, (a.y + b.y) / 2.0)
 }
 
 /// The two cores a whorl's centre is read from: of three or more, the
@@ -542,9 +546,12 @@ pub fn core_pair(points: &SingularPoints) -> Option<(&Core, &Core)> {
 /// The line between a whorl's two counted deltas ([`whorls_deltas`]),
 /// pixels, left end first; `None` with fewer than two deltas.
 pub fn delta_line(points: &SingularPoints) -> Option<((f32, f32), (f32, f32))> {
-    let cores: Vec<(f32, f32)> = points.cores.iter().map(|c| (c.x, c.y)).collect();
-    let deltas: Vec<(f32, f32)> = points.deltas.iter().map(|d| (d.x, d.y)).collect();
-    match whorls_deltas(&cores, &deltas).as_slice() {
+    delta_line_of(&points.core_positions(), &points.delta_positions())
+}
+
+/// [`delta_line`] on positions already read out.
+fn delta_line_of(cores: &[(f32, f32)], deltas: &[(f32, f32)]) -> Option<((f32, f32), (f32, f32))> {
+    match whorls_deltas(cores, deltas).as_slice() {
         [i, j] => Some((deltas[*i], deltas[*j])),
         _ => None,
     }

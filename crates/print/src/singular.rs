@@ -57,6 +57,16 @@ impl SingularPoints {
         self.cores.sort_by(|a, b| a.y.total_cmp(&b.y));
         self.deltas.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
+
+    /// The cores' positions (pixels), in their order.
+    pub fn core_positions(&self) -> Vec<(f32, f32)> {
+        self.cores.iter().map(|c| (c.x, c.y)).collect()
+    }
+
+    /// The deltas' positions (pixels), in their order.
+    pub fn delta_positions(&self) -> Vec<(f32, f32)> {
+        self.deltas.iter().map(|d| (d.x, d.y)).collect()
+    }
 }
 
 /// The 16 blocks of the 5 × 5 square's rim, in order of increasing angle

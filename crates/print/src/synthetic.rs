@@ -281,9 +281,11 @@ impl SyntheticPrint {
     /// output places them), with a count per delta in their order, with
     /// the truth.
     pub fn score_found(&self, found: &SingularPoints, ridge_counts: &[u32]) -> Score {
-        let cores: Vec<(f32, f32)> = found.cores.iter().map(|c| (c.x, c.y)).collect();
-        let deltas: Vec<(f32, f32)> = found.deltas.iter().map(|d| (d.x, d.y)).collect();
-        self.score_points(&cores, &deltas, ridge_counts)
+        self.score_points(
+            &found.core_positions(),
+            &found.delta_positions(),
+            ridge_counts,
+        )
     }
 
     /// Compares points found (pixels) and the ridge count of each delta

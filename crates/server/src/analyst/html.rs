@@ -100,14 +100,6 @@ pub fn class_label(class: PatternClass) -> (&'static str, &'static str) {
     }
 }
 
-/// The subtypes an analyst can choose, in the engine's order.
-pub const SUBTYPES: [Subtype; 7] = Subtype::ALL;
-
-/// A subtype's name as results store it (`double_loop`).
-pub fn subtype_code(subtype: Subtype) -> String {
-    subtype.code().to_owned()
-}
-
 /// The subtype's name in both languages.
 pub fn subtype_label(subtype: Subtype) -> (&'static str, &'static str) {
     match subtype {

@@ -17,9 +17,7 @@ use vantay_print::classify::{Subtype, SubtypeError};
 use vantay_print::input::{decode, Limits};
 
 use super::auth::{Analyst, Posted};
-use super::html::{
-    both, class_label, esc, local_time, page, subtype_code, subtype_label, subtype_text, SUBTYPES,
-};
+use super::html::{both, class_label, esc, local_time, page, subtype_label, subtype_text};
 use super::PageError;
 
 /// `GET /packages`: every received package, newest first.
@@ -303,14 +301,11 @@ fn review_forms(id: Uuid, finger: Finger, outcome: &FingerOutcome, session: &Ses
                     format!("<option value=\"{c:?}\"{selected}>{c:?} — {vi} / {en}</option>")
                 })
                 .collect();
-            let subtypes: String = SUBTYPES
+            let subtypes: String = Subtype::ALL
                 .iter()
                 .map(|s| {
                     let (vi, en) = subtype_label(*s);
-                    format!(
-                        "<option value=\"{}\">{vi} / {en}</option>",
-                        subtype_code(*s)
-                    )
+                    format!("<option value=\"{}\">{vi} / {en}</option>", s.code())
                 })
                 .collect();
             format!(
@@ -510,7 +505,7 @@ fn corrected(mut reading: Reading, class: &str, subtype: &str) -> Result<Reading
         }
     })?;
     reading.class = class;
-    reading.subtype = subtype_code(subtype);
+    reading.subtype = subtype.code().to_owned();
     Ok(reading)
 }
 

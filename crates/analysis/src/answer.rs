@@ -71,7 +71,7 @@ impl AnalysisCentre {
                 }
                 // What an analyst signs off must make sense for the report.
                 reading
-                    .check_ridge_counts()
+                    .check()
                     .map_err(|why| AnalysisError::BadReading { finger, why })?;
                 reading.reviewed = true;
                 FingerOutcome::Analysed(reading)
@@ -363,7 +363,7 @@ mod tests {
     fn loop_read_at(confidence: f32, reviewed: bool) -> FingerOutcome {
         FingerOutcome::Analysed(Reading {
             class: PatternClass::L,
-            subtype: "ulnar_loop".into(),
+            subtype: "loop".into(),
             confidence,
             cores: vec![Point { x: 400, y: 300 }],
             deltas: vec![Point { x: 300, y: 450 }],

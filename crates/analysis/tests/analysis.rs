@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use vantay_analysis::{AnalysisCentre, AnalysisError, AnalystTasks};
 use vantay_domain::{CaseId, CaseState, Finger};
-use vantay_exchange::{FingerOutcome, PatternClass};
+use vantay_exchange::{FingerOutcome, PatternClass, Subtype};
 use vantay_store::{Actor, Centre};
 use vantay_vault::{MasterKey, PackageError, PublicIdentity};
 
@@ -170,12 +170,32 @@ async fn reviewed_answer_carries_the_correction() {
                     } else {
                         PatternClass::A
                     };
+                    // A corrected class takes its own subtype, as the
+                    // command and the analyst's page make it.
+                    reading.subtype = Subtype::corrected(reading.class, None, &reading.subtype)
+                        .unwrap()
+                        .code()
+                        .into();
                     FingerOutcome::Analysed(reading)
                 }
                 FingerOutcome::Rescan { .. } => FingerOutcome::Rescan {
                     reason: "bị nhoè / smudged".into(),
                 },
             };
+        }
+        if let (Finger::R2, FingerOutcome::Analysed(reading)) = (finger, &outcome) {
+            // An arch is not signed off as a double loop.
+            let mut foreign = reading.clone();
+            foreign.subtype = "double_loop".into();
+            let err = w
+                .lab
+                .review(id, finger, "analyst-1", FingerOutcome::Analysed(foreign))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, AnalysisError::BadReading { finger: Finger::R2, ref why } if why.contains("double_loop")),
+                "{err}"
+            );
         }
         w.lab
             .review(id, finger, "analyst-1", outcome)

@@ -31,7 +31,7 @@ pub use capture::{
 pub use case::{CaseState, TransitionError};
 pub use finger::{Finger, Hand, ParseFingerError};
 pub use ids::{CaseId, CustomerId, ParseIdError, StaffId};
-pub use pattern::{ParseClassError, PatternClass};
+pub use pattern::{ParseClassError, PatternClass, Subtype, SubtypeError};
 pub use reason::Reason;
 pub use staff::{
     check_username, Agreement, ParseRoleError, Role, Staff, StaffInputError, StaffStatus,

@@ -1,5 +1,5 @@
-//! The five fingerprint pattern classes, as the engine reads them, the
-//! analysis centre signs them and the report counts them.
+//! The five fingerprint pattern classes and their subtypes, as the engine
+//! reads them, the analysis centre signs them and the report counts them.
 
 use std::fmt;
 use std::str::FromStr;
@@ -107,6 +107,122 @@ impl FromStr for PatternClass {
     }
 }
 
+/// Finer pattern type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subtype {
+    /// An arch without upthrust.
+    PlainArch,
+    /// An arch with an upthrust or a delta below its centre.
+    TentedArch,
+    /// A loop; which hand decides ulnar or radial (see `vantay_print::loop_direction`).
+    Loop,
+    /// A whorl with one circuit whose centre lies between its deltas.
+    PlainWhorl,
+    /// A whorl whose inner circuit lies clear of the line between the deltas.
+    CentralPocketWhorl,
+    /// Two loops wound around each other: two separate cores.
+    DoubleLoop,
+    /// A combination of patterns, or more than two deltas.
+    AccidentalWhorl,
+}
+
+impl Subtype {
+    /// Every subtype, arches first, as an analyst's list shows them.
+    pub const ALL: [Subtype; 7] = [
+        Subtype::PlainArch,
+        Subtype::TentedArch,
+        Subtype::Loop,
+        Subtype::PlainWhorl,
+        Subtype::CentralPocketWhorl,
+        Subtype::DoubleLoop,
+        Subtype::AccidentalWhorl,
+    ];
+
+    /// The name results and the JSON carry (`double_loop`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Subtype::PlainArch => "plain_arch",
+            Subtype::TentedArch => "tented_arch",
+            Subtype::Loop => "loop",
+            Subtype::PlainWhorl => "plain_whorl",
+            Subtype::CentralPocketWhorl => "central_pocket_whorl",
+            Subtype::DoubleLoop => "double_loop",
+            Subtype::AccidentalWhorl => "accidental_whorl",
+        }
+    }
+
+    /// Whether the subtype is one of `class`'s: a whorl has four, every
+    /// other class one.
+    pub fn belongs_to(self, class: PatternClass) -> bool {
+        match class {
+            PatternClass::A => self == Subtype::PlainArch,
+            PatternClass::T => self == Subtype::TentedArch,
+            PatternClass::L | PatternClass::R => self == Subtype::Loop,
+            PatternClass::W => matches!(
+                self,
+                Subtype::PlainWhorl
+                    | Subtype::CentralPocketWhorl
+                    | Subtype::DoubleLoop
+                    | Subtype::AccidentalWhorl
+            ),
+        }
+    }
+
+    /// The subtype an analyst's correction leaves on a reading now of
+    /// `class`: `requested` (a [`Subtype::code`]) where given, which must be
+    /// one of the class's; else the reading's `current` one where it still
+    /// belongs; else the class's first (a plain whorl for a whorl).
+    pub fn corrected(
+        class: PatternClass,
+        requested: Option<&str>,
+        current: &str,
+    ) -> Result<Subtype, SubtypeError> {
+        let subtype = match requested {
+            Some(code) => code.parse()?,
+            None => match current.parse::<Subtype>() {
+                Ok(own) if own.belongs_to(class) => own,
+                _ => Subtype::ALL
+                    .into_iter()
+                    .find(|s| s.belongs_to(class))
+                    .expect("every class has a subtype"),
+            },
+        };
+        if subtype.belongs_to(class) {
+            Ok(subtype)
+        } else {
+            Err(SubtypeError::NotOfClass { subtype, class })
+        }
+    }
+}
+
+impl std::str::FromStr for Subtype {
+    type Err = SubtypeError;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Subtype::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or_else(|| SubtypeError::Unknown(code.to_owned()))
+    }
+}
+
+/// Why a subtype was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubtypeError {
+    /// Not a subtype's name.
+    #[error("'{0}' is not a subtype: use plain_arch, tented_arch, loop, plain_whorl, central_pocket_whorl, double_loop or accidental_whorl")]
+    Unknown(String),
+    /// A subtype of another class.
+    #[error("the subtype {} is not one of class {class:?}'s", .subtype.code())]
+    NotOfClass {
+        /// The subtype asked for.
+        subtype: Subtype,
+        /// The reading's class.
+        class: PatternClass,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +255,47 @@ mod tests {
         assert_eq!(A.ridge_counts_allowed(), 0..=0);
         assert_eq!(R.ridge_counts_allowed(), 1..=1);
         assert_eq!(W.ridge_counts_allowed(), 1..=2);
+    }
+
+    #[test]
+    fn subtype_codes_are_the_json_names_and_pair_with_their_classes() {
+        for subtype in Subtype::ALL {
+            let json = serde_json::to_value(subtype).unwrap();
+            assert_eq!(json.as_str(), Some(subtype.code()));
+            assert_eq!(subtype.code().parse::<Subtype>(), Ok(subtype));
+            let classes = PatternClass::ALL
+                .into_iter()
+                .filter(|c| subtype.belongs_to(*c))
+                .count();
+            assert!(classes >= 1, "{subtype:?} belongs to no class");
+        }
+        assert!(matches!(
+            "dl".parse::<Subtype>(),
+            Err(SubtypeError::Unknown(_))
+        ));
+    }
+
+    #[test]
+    fn a_corrected_class_keeps_a_fitting_subtype_and_refuses_a_foreign_one() {
+        use PatternClass::*;
+        // A loop corrected to a whorl: the loop's subtype goes.
+        assert_eq!(Subtype::corrected(W, None, "loop"), Ok(Subtype::PlainWhorl));
+        assert_eq!(
+            Subtype::corrected(W, None, "double_loop"),
+            Ok(Subtype::DoubleLoop)
+        );
+        assert_eq!(Subtype::corrected(T, None, "loop"), Ok(Subtype::TentedArch));
+        assert_eq!(
+            Subtype::corrected(W, Some("central_pocket_whorl"), "loop"),
+            Ok(Subtype::CentralPocketWhorl)
+        );
+        assert_eq!(
+            Subtype::corrected(L, Some("double_loop"), "loop"),
+            Err(SubtypeError::NotOfClass {
+                subtype: Subtype::DoubleLoop,
+                class: L
+            })
+        );
+        assert!(Subtype::corrected(W, Some("Double loop"), "loop").is_err());
     }
 }

@@ -60,7 +60,7 @@ pub enum PayloadError {
     /// A text field is empty or too long.
     #[error("{0} must be 1 to {MAX_TEXT} characters")]
     BadText(&'static str),
-    /// A finger's reading contradicts itself (ridge counts its class cannot have).
+    /// A finger's reading contradicts itself (a subtype or ridge counts its class cannot have).
     #[error("finger {finger}: {why}")]
     BadReading {
         /// The finger.
@@ -138,9 +138,35 @@ impl WorkPayload {
     }
 }
 
-pub use vantay_domain::PatternClass;
+pub use vantay_domain::{PatternClass, Subtype, SubtypeError};
 
 impl Reading {
+    /// `Err` naming what is wrong when the reading contradicts itself: a
+    /// subtype that is not one of its class's, or ridge counts the class
+    /// cannot have. The report prints both, so a signed result must hold.
+    pub fn check(&self) -> Result<(), String> {
+        self.check_subtype()?;
+        self.check_ridge_counts()
+    }
+
+    /// `Err` when the subtype is unknown or of another class (a loop
+    /// called a double loop).
+    pub fn check_subtype(&self) -> Result<(), String> {
+        let subtype: Subtype = self
+            .subtype
+            .parse()
+            .map_err(|e: SubtypeError| e.to_string())?;
+        if subtype.belongs_to(self.class) {
+            Ok(())
+        } else {
+            Err(SubtypeError::NotOfClass {
+                subtype,
+                class: self.class,
+            }
+            .to_string())
+        }
+    }
+
     /// `Err` naming what is wrong when the ridge counts do not fit the class
     /// (the report's figures depend on it).
     pub fn check_ridge_counts(&self) -> Result<(), String> {
@@ -177,7 +203,7 @@ pub struct Point {
 pub struct Reading {
     /// Pattern class.
     pub class: PatternClass,
-    /// Finer type, e.g. `double_loop` (see `vantay_print::Subtype`).
+    /// Finer type, a [`Subtype::code`] of the class's, e.g. `double_loop`.
     pub subtype: String,
     /// The engine's probability of its class, 0–1.
     pub confidence: f32,
@@ -272,13 +298,10 @@ impl ResultPayload {
                 // What the report will print must make sense: a signed
                 // result is refused rather than half-believed.
                 FingerOutcome::Analysed(reading) => {
-                    check_text(&reading.subtype, "a subtype")?;
-                    reading
-                        .check_ridge_counts()
-                        .map_err(|why| PayloadError::BadReading {
-                            finger: finger.finger,
-                            why,
-                        })?;
+                    reading.check().map_err(|why| PayloadError::BadReading {
+                        finger: finger.finger,
+                        why,
+                    })?;
                 }
             }
         }
@@ -354,7 +377,10 @@ mod tests {
     fn reading(class: PatternClass) -> FingerOutcome {
         FingerOutcome::Analysed(Reading {
             class,
-            subtype: "loop".into(),
+            subtype: Subtype::ALL
+                .into_iter()
+                .find(|s| s.belongs_to(class))
+                .map_or_else(String::new, |s| s.code().into()),
             confidence: 0.9,
             cores: vec![Point { x: 1, y: 2 }],
             deltas: vec![],
@@ -458,6 +484,49 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("1 or 2"), "{err}");
+    }
+
+    #[test]
+    fn a_reading_whose_subtype_is_not_its_class_s_is_refused() {
+        let refused = |class, subtype: &str| {
+            let FingerOutcome::Analysed(mut r) = reading(class) else {
+                unreachable!()
+            };
+            r.subtype = subtype.into();
+            let result = ResultPayload::new(
+                "VT-1",
+                "auto",
+                "e",
+                vec![FingerResult {
+                    finger: Finger::R2,
+                    outcome: FingerOutcome::Analysed(r),
+                }],
+            );
+            ResultPayload::from_bytes(&result.to_bytes()).err()
+        };
+        use PatternClass::*;
+        assert_eq!(refused(W, "double_loop"), None);
+        assert_eq!(refused(T, "tented_arch"), None);
+        for (class, subtype, says) in [
+            (L, "double_loop", "not one of class L's"),
+            (A, "tented_arch", "not one of class A's"),
+            (W, "loop", "not one of class W's"),
+            (W, "dl", "'dl' is not a subtype"),
+            (R, "", "'' is not a subtype"),
+        ] {
+            let err = refused(class, subtype).expect(subtype);
+            assert!(
+                matches!(
+                    err,
+                    PayloadError::BadReading {
+                        finger: Finger::R2,
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains(says), "{subtype}: {err}");
+        }
     }
 
     #[test]

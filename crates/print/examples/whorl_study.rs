@@ -18,6 +18,10 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use vantay_print::classify::{self, WhorlEvidence};
 use vantay_print::examiner::{self, Code};
+use vantay_print::grid::Grid;
+use vantay_print::orientation::OrientationField;
+use vantay_print::ridge_count;
+use vantay_print::singular::SingularPoints;
 use vantay_print::{input, Extractor, PatternClass, Subtype};
 
 struct Whorl {
@@ -27,6 +31,31 @@ struct Whorl {
     engine: Subtype,
     evidence: WhorlEvidence,
     cores: usize,
+    lone_delta: Option<(usize, f32)>,
+}
+
+/// With one delta only (the other beyond the rolled area), the central
+/// pocket's two measures read on the line from it to its mirror image
+/// across the first core's vertical, where the lost delta would lie on an
+/// upright finger: (circuits crossed, centre height). Measured, not used
+/// by the engine (docs/benchmarks/print.md: it does not carry from one
+/// half of the prints to the other).
+fn lone_delta(
+    points: &SingularPoints,
+    directions: &OrientationField,
+    mask: &Grid<u8>,
+) -> Option<(usize, f32)> {
+    let (cores, deltas) = (points.core_positions(), points.delta_positions());
+    let core = *cores.first()?;
+    let [k] = ridge_count::whorls_deltas(&cores, &deltas)[..] else {
+        return None;
+    };
+    let from = deltas[k];
+    let to = (2.0 * core.0 - from.0, from.1);
+    Some((
+        classify::circuits_crossed(directions, mask, from, to),
+        classify::height_above(core, from, to),
+    ))
 }
 
 fn main() {
@@ -64,6 +93,7 @@ fn main() {
                 engine: analysis.subtype,
                 evidence: classify::whorl_evidence(&d.singular, &d.orientation, &d.mask),
                 cores: d.singular.cores.len(),
+                lone_delta: lone_delta(&d.singular, &d.orientation, &d.mask),
             })
         })
         .flatten()
@@ -77,28 +107,33 @@ fn main() {
 
 /// The measures of one whorl, in the units the thresholds' documentation
 /// gives: blocks of 8 px, turning in units of π, a share of the line.
-fn measures(e: &WhorlEvidence) -> [Option<f32>; 5] {
+fn measures(w: &Whorl) -> [Option<f32>; 7] {
+    let e = &w.evidence;
     [
         e.cores_apart.map(|d| d / 8.0),
         e.middle_ridge_turning.map(|t| t / PI),
         e.heads_along_the_join,
         e.circuits_crossed.map(|n| n as f32),
         e.centre_height,
+        w.lone_delta.map(|(n, _)| n as f32),
+        w.lone_delta.map(|(_, h)| h),
     ]
 }
 
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 7] = [
     "cores apart (blocks)",
     "middle ridge turning (π)",
     "heads along the join (|cos|)",
     "circuits crossed (of 21)",
     "centre height (share)",
+    "one delta: circuits crossed to its mirror image",
+    "one delta: centre height over that line",
 ];
 
 fn print_csv(whorls: &[Whorl]) {
-    println!("file,half,examiner,engine,cores,deltas_below,cores_apart_blocks,middle_turning_pi,heads_along,circuits_crossed,centre_height");
+    println!("file,half,examiner,engine,cores,deltas_below,cores_apart_blocks,middle_turning_pi,heads_along,circuits_crossed,centre_height,lone_circuits_crossed,lone_centre_height");
     for w in whorls {
-        let cells: Vec<String> = measures(&w.evidence)
+        let cells: Vec<String> = measures(w)
             .iter()
             .map(|m| m.map_or(String::new(), |v| format!("{v:.5}")))
             .collect();
@@ -127,7 +162,7 @@ fn print_spreads(whorls: &[Whorl]) {
             let mut values: Vec<f32> = whorls
                 .iter()
                 .filter(|w| w.examiner == subtype)
-                .filter_map(|w| measures(&w.evidence)[k])
+                .filter_map(|w| measures(w)[k])
                 .collect();
             values.sort_by(f32::total_cmp);
             let cells: Vec<String> = [0.1, 0.25, 0.5, 0.75, 0.9]

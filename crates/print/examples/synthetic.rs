@@ -5,7 +5,14 @@
 //! ```text
 //! cargo run --release -p vantay-print --example synthetic -- [--per-class 100] [--first-seed 1000] [--misses] \
 //!     [--convention holt|fbi]
+//! cargo run --release -p vantay-print --example synthetic -- --write-set DIR [--per-class N]
 //! ```
+//!
+//! `--write-set DIR` instead writes the prints as PNG files with a
+//! `labels.csv` in SD14's layout (`NAME.wsq,CLASS`), so that `evaluate
+//! --data DIR --png-dir DIR --dump-field PREFIX` dumps their planes for
+//! `train/field_cnn.py --pretrain PREFIX` (measured in
+//! docs/benchmarks/print.md, fourteenth round).
 //!
 //! The true counts follow Holt's convention (the line ends at the singular
 //! point); `--convention fbi` counts the engine's loops by the FBI's, to
@@ -45,18 +52,24 @@ fn main() {
     let mut first_seed = 1000u64;
     let mut misses = false;
     let mut convention = CountConvention::Holt;
+    let mut set_dir = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--per-class" => per_class = number(args.next(), "--per-class N"),
             "--first-seed" => first_seed = number(args.next(), "--first-seed S"),
             "--misses" => misses = true,
+            "--write-set" => set_dir = Some(args.next().expect("--write-set DIR")),
             "--convention" => {
                 let name = args.next().expect("--convention holt|fbi");
                 convention = name.parse().unwrap_or_else(|e| panic!("{e}"));
             }
             other => panic!("unknown argument {other}"),
         }
+    }
+    if let Some(dir) = set_dir {
+        write_set(std::path::Path::new(&dir), per_class, first_seed);
+        return;
     }
     let started = Instant::now();
     let params = Params {
@@ -79,6 +92,28 @@ fn main() {
         println!();
         list_misses(&cases);
     }
+}
+
+/// Renders `per_class` prints of every class into `dir` with their labels.
+fn write_set(dir: &std::path::Path, per_class: u64, first_seed: u64) {
+    std::fs::create_dir_all(dir).expect("the set's folder");
+    let jobs: Vec<(PatternClass, u64)> = PatternClass::ALL
+        .into_iter()
+        .flat_map(|c| (first_seed..first_seed + per_class).map(move |s| (c, s)))
+        .collect();
+    let labels: Vec<String> = jobs
+        .into_par_iter()
+        .map(|(class, seed)| {
+            let name = format!("syn-{class}-{seed}");
+            let print = Spec::random(class, seed).render();
+            print
+                .image
+                .save(dir.join(format!("{name}.png")))
+                .expect("write a png");
+            format!("{name}.wsq,{class}\n")
+        })
+        .collect();
+    std::fs::write(dir.join("labels.csv"), labels.concat()).expect("write labels.csv");
 }
 
 fn number(value: Option<String>, what: &str) -> u64 {

@@ -193,10 +193,14 @@ def rotate(x, mirrored, max_degrees):
     return out
 
 
-def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4):
+def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4, start=None):
+    """A network trained on (x, y); from the weights `start` (a state
+    dict, e.g. of `--pretrain`) where given, else from a random start."""
     torch.manual_seed(seed)
     np.random.seed(seed)
     net = Net(x.shape[1], width, depth=depth)
+    if start is not None:
+        net.load_state_dict(start)
     counts = np.bincount(y, minlength=5).astype(np.float32)
     weights = torch.tensor((counts.mean() / np.maximum(counts, 1)) ** 0.5)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
@@ -305,6 +309,12 @@ def main():
     ap.add_argument("--inputs", default="base", help="comma list of: base, raw, coarse, energy, grey, quarters")
     ap.add_argument("--rotate", type=float, default=0.0, help="random rotations in training, up to this many degrees")
     ap.add_argument(
+        "--pretrain",
+        help="a field dump of other prints (synthetic ones: `synthetic --write-set`) every network "
+        "is first trained on, then trained further on its folds (fourteenth round)",
+    )
+    ap.add_argument("--pretrain-epochs", type=int, default=20)
+    ap.add_argument(
         "--halves",
         help="with --rust-splits: also write the answers for the print as it is and for its mirror "
         "separately (a `half` column: direct, mirror), to study pairing different networks' halves",
@@ -315,8 +325,18 @@ def main():
     if args.rotate and "quarters" in args.inputs:
         raise SystemExit("--rotate cannot turn the quarters' places within a block")
     x, mirrored, spec = inputs(field, args.inputs)
+    start = None
+    if args.pretrain:
+        # Nothing of SD14 is read here: the same start serves every fold.
+        _, other, other_y, _ = load(args.pretrain)
+        xo, _, _ = inputs(other, args.inputs)
+        t0 = time.time()
+        net = train(xo, other_y, mirrored, args.pretrain_epochs, args.seed, args.width, args.rotate, args.depth)
+        print(f"pretrained on {len(other_y)} prints of {args.pretrain}: {time.time() - t0:.0f} s", flush=True)
+        report("  pretrained, on SD14", y, predict(net, x, mirrored))
+        start = net.state_dict()
     if args.export:
-        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate, args.depth)
+        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate, args.depth, start)
         export(net, args.export, x, mirrored, spec, files, args.golden.split(","))
         return
     if args.rust_splits:
@@ -337,7 +357,7 @@ def main():
                 for k in range(fold_of.max() + 1):
                     tr, te = fold_of != k, fold_of == k
                     seed = 100_000 * args.seed + 1000 * split + k
-                    net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate, args.depth)
+                    net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate, args.depth, start)
                     direct, seen_mirrored = predict_halves(net, x[te], mirrored)
                     p[te] = mean_of_halves(direct, seen_mirrored)
                     if halves:

@@ -17,12 +17,14 @@
 //! change can be chosen on one half and confirmed on the other.
 //! `--convention fbi` counts loops by the FBI's convention, which the
 //! examiners' NCIC counts follow, with the core end `--fbi-offset PX` from
-//! the singular point (the shipped offset by default).
+//! the singular point (the shipped offset by default). `--delta-search`
+//! sets how a loop's missed delta is looked for again
+//! (`Params::loop_delta_search`; a reach of 0 turns it off).
 //!
 //! ```text
 //! cargo run --release -p vantay-print --example examiner -- \
 //!     [--data ../shared/data/sd14-dev] [--half even|odd] [--misses N] \
-//!     [--convention holt|fbi] [--fbi-offset PX]
+//!     [--convention holt|fbi] [--fbi-offset PX] [--delta-search REACH_PX,MIN_SUPPORT]
 //! ```
 
 use std::collections::BTreeMap;
@@ -69,6 +71,14 @@ fn main() {
                     .expect("--fbi-offset PX")
                     .parse()
                     .expect("a number of pixels")
+            }
+            "--delta-search" => {
+                let spec = args.next().expect("--delta-search REACH_PX,MIN_SUPPORT");
+                let (reach, support) = spec.split_once(',').expect("REACH_PX,MIN_SUPPORT");
+                params.loop_delta_search = (
+                    reach.parse().expect("a reach in pixels"),
+                    support.parse().expect("a coherence"),
+                );
             }
             other => panic!("unknown argument {other}"),
         }
@@ -153,10 +163,15 @@ fn report_counts(cases: &[Case], misses: usize) {
         ("11–15", 11..=15),
         ("16 and more", 16..=99),
         ("all", 1..=99),
+        ("delta found on the second look", 1..=99),
     ] {
+        let second_look_only = label.starts_with("delta");
         let errors: Vec<i64> = errors
             .iter()
             .filter(|(_, truth, _)| range.contains(truth))
+            .filter(|(c, _, _)| {
+                !second_look_only || c.analysis.loops_delta() == c.analysis.details.recovered_delta
+            })
             .map(|&(_, _, e)| e)
             .collect();
         let share = |within: i64| {
@@ -176,7 +191,30 @@ fn report_counts(cases: &[Case], misses: usize) {
     }
     errors.sort_by_key(|(_, _, e)| std::cmp::Reverse(e.abs()));
     for (case, truth, error) in errors.iter().take(misses) {
-        println!("{}: examiner {truth}, engine {error:+}", case.file);
+        let second_look = case.analysis.details.recovered_delta.is_some();
+        let note = if second_look {
+            " (delta found on the second look)"
+        } else {
+            ""
+        };
+        println!("{}: examiner {truth}, engine {error:+}{note}", case.file);
+    }
+    if misses > 0 {
+        // The loops left uncounted, with what the engine found on them.
+        for (case, truth) in &loops {
+            let a = &case.analysis;
+            if matches!(a.class, PatternClass::L | PatternClass::R)
+                && a.loop_ridge_count().is_none()
+            {
+                println!(
+                    "{}: examiner {truth}, engine {} uncounted ({} cores, {} deltas)",
+                    case.file,
+                    a.class,
+                    a.cores.len(),
+                    a.deltas.len()
+                );
+            }
+        }
     }
 }
 

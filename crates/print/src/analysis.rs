@@ -95,6 +95,11 @@ pub struct Details {
     /// The line each of `ridge_counts` was read along, in the order of the
     /// deltas; `None` for a delta not counted.
     pub count_lines: Vec<Option<CountLine>>,
+    /// The index (in the deltas) of a loop's delta that detection missed
+    /// and [`crate::pattern::recover_loop_delta`] found on a second, looser
+    /// look: its count is a proposal for an analyst (within ±1 of SD14's
+    /// examiners less often than the rest, docs/benchmarks/print.md).
+    pub recovered_delta: Option<usize>,
 }
 
 impl PartialEq for OrientationField {
@@ -112,6 +117,19 @@ impl Analysis {
     /// ask an analysis just made, not one read back from JSON.
     pub fn check_print(&self) -> Result<f32, NoPrint> {
         presence::check_mask(&self.details.mask, self.details.orientation.block, self.dpi)
+    }
+
+    /// Takes back the delta found only on the engine's second, looser look
+    /// ([`Details::recovered_delta`]) with its count, leaving what the
+    /// first look read: for a centre that signs counts without a person,
+    /// where such a loop should go to an analyst to be counted.
+    pub fn withdraw_recovered_delta(&mut self) {
+        let Some(k) = self.details.recovered_delta.take() else {
+            return;
+        };
+        self.deltas.remove(k);
+        self.ridge_counts.remove(k);
+        self.details.count_lines.remove(k);
     }
 
     /// A loop's core–delta ridge count: the count of its own delta
@@ -293,7 +311,7 @@ impl Extractor {
             &mut self.scratch,
         );
         let pattern::Evidence { points, features } = evidence;
-        let placed = pattern::place(&self.tensors, &self.mask, &points, &p, &mut self.scratch);
+        let mut placed = pattern::place(&self.tensors, &self.mask, &points, &p, &mut self.scratch);
         let (field, coarse) = (&self.scratch.fields[0], &self.scratch.fields[1]);
         frequency::compute(image, field, &self.mask, &p, &mut self.periods);
         // The network's scratch is taken out so that its input can borrow
@@ -311,6 +329,9 @@ impl Extractor {
             self.model.as_ref(),
             network.as_ref(),
         );
+        let recovered =
+            pattern::recover_loop_delta(&mut placed, class.class, &self.mask, &p, &self.scratch);
+        let recovered_delta = recovered.and_then(|d| placed.deltas.iter().position(|e| *e == d));
         let count_lines = ridge_count::count_lines(&placed, class.class, &p);
         let ridge_counts = ridge_count::count_all(image, field, &count_lines, &p);
         let quality = quality::compute(field, &self.stats, &self.periods, &self.mask);
@@ -324,6 +345,7 @@ impl Extractor {
             singular_field: coarse.clone(),
             network,
             count_lines,
+            recovered_delta,
         };
         assemble(image, ppi, &placed, class, ridge_counts, details)
     }

@@ -206,6 +206,14 @@ pub fn shrink(mask: &Grid<u8>, radius: usize) -> Grid<u8> {
     out
 }
 
+/// The mask grown by `radius` blocks (for searches that may read the
+/// field just past the border, where it is carried on from inside).
+pub fn grow(mask: &Grid<u8>, radius: usize) -> Grid<u8> {
+    let mut out = Grid::default();
+    dilate(mask, radius, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

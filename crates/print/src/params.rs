@@ -39,6 +39,11 @@ pub struct Params {
     /// field may lie to be taken for a pair the strong smoothing erased (a
     /// short loop's, a whorl's second) ([`crate::singular::recover_erased_pairs`]).
     pub singular_erased_pair_px: (f32, f32),
+    /// How far (pixels) from a loop's core, and with how little coherence
+    /// round it, a delta missed by the detection is looked for again
+    /// ([`crate::singular::find_loop_delta`]); a reach of 0 turns the
+    /// search off.
+    pub loop_delta_search: (f32, f32),
     /// Half length (pixels) of the segment along the ridge that is averaged
     /// at each sample of a ridge-count line.
     pub ridge_count_half_len: f32,
@@ -83,6 +88,7 @@ impl Default for Params {
             // 72 px is about eight ridges, beyond which the strong smoothing
             // keeps them apart itself.
             singular_erased_pair_px: (16.0, 72.0),
+            loop_delta_search: (400.0, 0.1),
             ridge_count_half_len: 5.0,
             // 30 Nov: the points are placed within about 3.5 px (synthetic
             // prints); 4 px, under half a ridge period, covers that.
@@ -115,6 +121,7 @@ impl Params {
                 base.singular_erased_pair_px.0 * scale,
                 base.singular_erased_pair_px.1 * scale,
             ),
+            loop_delta_search: (base.loop_delta_search.0 * scale, base.loop_delta_search.1),
             ridge_count_half_len: base.ridge_count_half_len * scale,
             ridge_count_jitter_px: base.ridge_count_jitter_px * scale,
             fbi_core_offset_px: base.fbi_core_offset_px * scale,

@@ -5,12 +5,13 @@
 
 use image::GrayImage;
 
-use crate::classify::{self, FeatureSet};
+use crate::classify::{self, FeatureSet, PatternClass};
 use crate::fine_flow::{self, FineScratch};
 use crate::grid::Grid;
 use crate::orientation::{self, BlockTensors, OrientationField, SmoothScratch};
 use crate::params::Params;
-use crate::singular::{self, SingularPoints};
+use crate::ridge_count::{self, LoopCore};
+use crate::singular::{self, Delta, SingularPoints};
 use crate::{flow, mask, symmetry};
 
 /// Buffers of [`evidence`], kept from one print to the next.
@@ -169,6 +170,62 @@ pub fn place(
     );
     placed.sort();
     placed
+}
+
+/// Adds to the placed points of a loop (`class` L or R) the delta the
+/// detection missed, where none of its deltas can be its core's
+/// ([`ridge_count::is_loops_delta`]): looked for again on the field of the
+/// singular points, nearer the border and among weaker ridges
+/// ([`singular::find_loop_delta`]), below a core whose head points up and
+/// on the side the class puts the delta (right of a left loop's core),
+/// then placed as the others were. Returns the delta added. Only the
+/// counts read it; the class was decided without it. Call after
+/// [`place`], whose raw field it reuses.
+pub fn recover_loop_delta(
+    placed: &mut SingularPoints,
+    class: PatternClass,
+    mask: &Grid<u8>,
+    params: &Params,
+    scratch: &Scratch,
+) -> Option<Delta> {
+    let side = match class {
+        PatternClass::L => 1.0,
+        PatternClass::R => -1.0,
+        _ => return None,
+    };
+    if params.loop_delta_search.0 <= 0.0 {
+        return None;
+    }
+    let cores: Vec<LoopCore> = placed.cores.iter().map(LoopCore::from).collect();
+    let fitting = |c: &LoopCore, d: &Delta| {
+        ridge_count::is_loops_delta(*c, (d.x, d.y)) && (d.x - c.at.0) * side > 0.0
+    };
+    if placed
+        .deltas
+        .iter()
+        .any(|d| cores.iter().any(|c| fitting(c, d)))
+    {
+        return None;
+    }
+    let (directions, coarse) = (&scratch.fields[0], &scratch.fields[1]);
+    let delta = placed
+        .cores
+        .iter()
+        .zip(&cores)
+        .find_map(|(core, loop_core)| {
+            singular::find_loop_delta(coarse, mask, &directions.coherence, params, core, |d| {
+                fitting(loop_core, d)
+            })
+        })?;
+    let mut one = SingularPoints {
+        deltas: vec![delta],
+        ..Default::default()
+    };
+    singular::place(&mut one, &scratch.raw, mask, params.singular_place_reach);
+    let placed_delta = one.deltas[0];
+    placed.deltas.push(placed_delta);
+    placed.sort();
+    Some(placed_delta)
 }
 
 /// Normalises the block tensors, unsmoothed, into `raw` and places `points`

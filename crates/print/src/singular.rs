@@ -292,6 +292,50 @@ pub fn recover_erased_pairs(
     points.sort();
 }
 
+/// Looks again for the delta of a loop whose core was found without one,
+/// for its ridge count.
+///
+/// [`detect`] wants a point's whole ring a block inside the foreground and
+/// clear ridges round it, and a loop's delta often lies low on the side of
+/// the rolled area, where neither holds: the loop then reads as a loop but
+/// cannot be counted. Here only the delta's own block must be foreground
+/// (the ring may read the field just past the border, which
+/// [`crate::orientation::smooth`] carries on from inside), the ridges round
+/// it need `min_support`, and only deltas within `reach_px` of `core` that
+/// `fits` admits (below the head, on the side the class puts the delta)
+/// are taken: the nearest of them.
+pub fn find_loop_delta(
+    field: &OrientationField,
+    mask: &Grid<u8>,
+    support: &Grid<f32>,
+    params: &Params,
+    core: &Core,
+    fits: impl Fn(&Delta) -> bool,
+) -> Option<Delta> {
+    let (reach_px, min_support) = params.loop_delta_search;
+    let b = field.block as f32;
+    let (cols, rows) = field.dims();
+    let reach = (reach_px / b).ceil() as usize + RING_REACH;
+    let (c, r) = ((core.x / b) as usize, (core.y / b) as usize);
+    let window = (
+        c.saturating_sub(reach)..(c + reach + 1).min(cols),
+        r..(r + reach + 1).min(rows),
+    );
+    let relaxed = Params {
+        singular_min_support: min_support,
+        ..params.clone()
+    };
+    let ring_mask = crate::mask::grow(mask, RING_REACH);
+    let found = detect_within(field, &ring_mask, support, &relaxed, window);
+    let distance = |d: &Delta| (d.x - core.x).hypot(d.y - core.y);
+    found
+        .deltas
+        .into_iter()
+        .filter(|d| mask.get((d.x / b) as usize, (d.y / b) as usize) != 0)
+        .filter(|d| distance(d) <= reach_px && fits(d))
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+}
+
 /// Each core with the first delta `partners` admits for it that no core
 /// before it took: a delta closes one pair at most, so a second core beside
 /// it is left out rather than counted to the same delta twice.
@@ -808,6 +852,44 @@ mod tests {
             pair_up(&cores, &[below, other], near),
             vec![(cores[0], below), (cores[1], other)]
         );
+    }
+
+    #[test]
+    fn a_loops_delta_at_the_edge_of_the_print_is_found_again() {
+        // Ridges turning once round a core and back once round a delta
+        // below and to its right, the foreground ending a block right of
+        // the delta: every ring round it leaves the foreground, so
+        // detection misses it.
+        let (at_core, at_delta) = ((160.0, 120.0), (230.0, 230.0));
+        let field = OrientationField::from_directions(40, 40, 8, |x, y| {
+            let turn = |(px, py): (f32, f32)| (y * 8.0 - py).atan2(x * 8.0 - px) / 2.0;
+            turn(at_core) - turn(at_delta)
+        });
+        let mut mask = Grid::filled(40, 40, 1u8);
+        for r in 0..40 {
+            for c in 29..40 {
+                mask.set(c, r, 0);
+            }
+        }
+        let support = Grid::filled(40, 40, 1.0);
+        let params = Params::default();
+        assert!(detect(&field, &mask, &support, &params).deltas.is_empty());
+        let core = core(at_core.0, at_core.1);
+        let right_of_core = |d: &Delta| d.x > core.x;
+        let found = find_loop_delta(&field, &mask, &support, &params, &core, right_of_core)
+            .expect("the delta at the edge");
+        assert!(
+            (found.x - at_delta.0).hypot(found.y - at_delta.1) < 12.0,
+            "{found:?}"
+        );
+        // Only on the side the class puts it, and within reach.
+        let left_of_core = |d: &Delta| d.x < core.x;
+        assert!(find_loop_delta(&field, &mask, &support, &params, &core, left_of_core).is_none());
+        let near = Params {
+            loop_delta_search: (100.0, 0.1),
+            ..params
+        };
+        assert!(find_loop_delta(&field, &mask, &support, &near, &core, right_of_core).is_none());
     }
 
     #[test]

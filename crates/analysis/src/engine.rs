@@ -17,7 +17,7 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
     // with the reason, and the analyst asks for a rescan.
     analysis.check_print().map_err(|e| e.to_string())?;
     // A loop's delta found only on a second, looser look is counted less
-    // reliably (5 of 11 SD14 loops within one ridge of the examiner): the
+    // reliably (5 of 10 SD14 loops within one ridge of the examiner): the
     // loop goes to an analyst to be counted, as it did before the engine
     // looked again, rather than into an automatically signed result.
     analysis.withdraw_recovered_delta();

@@ -174,13 +174,14 @@ pub fn place(
 
 /// Adds to the placed points of a loop (`class` L or R) the delta the
 /// detection missed, where none of its deltas can be its core's
-/// ([`ridge_count::is_loops_delta`]): looked for again on the field of the
-/// singular points, nearer the border and among weaker ridges
-/// ([`singular::find_loop_delta`]), below a core whose head points up and
-/// on the side the class puts the delta (right of a left loop's core),
-/// then placed as the others were. Returns the delta added. Only the
-/// counts read it; the class was decided without it. Call after
-/// [`place`], whose raw field it reuses.
+/// ([`ridge_count::is_loops_delta`], the rule its count follows): looked
+/// for again on the field of the singular points, nearer the border and
+/// among weaker ridges ([`singular::find_loop_delta`]), below a core whose
+/// head points up, on the side the class puts the delta (right of a left
+/// loop's core) and farther from it than a short loop's delta, then placed
+/// as the others were. Returns the delta added. Only the counts read it;
+/// the class was decided without it. Call after [`place`], whose raw field
+/// it reuses.
 pub fn recover_loop_delta(
     placed: &mut SingularPoints,
     class: PatternClass,
@@ -197,16 +198,30 @@ pub fn recover_loop_delta(
         return None;
     }
     let cores: Vec<LoopCore> = placed.cores.iter().map(LoopCore::from).collect();
-    let fitting = |c: &LoopCore, d: &Delta| {
-        ridge_count::is_loops_delta(*c, (d.x, d.y)) && (d.x - c.at.0) * side > 0.0
+    let counted = |d: &Delta| {
+        cores
+            .iter()
+            .any(|&c| ridge_count::is_loops_delta(c, (d.x, d.y)))
     };
-    if placed
-        .deltas
-        .iter()
-        .any(|d| cores.iter().any(|c| fitting(c, d)))
-    {
+    if placed.deltas.iter().any(counted) {
         return None;
     }
+    // A delta a few ridges from its core lies in the print's middle, where
+    // the first look (and its search for erased pairs) reads the field
+    // better; what it missed there is a crease's or a smudge's.
+    let shortest = params.singular_erased_pair_px.1;
+    let taken = |d: &Delta| {
+        placed
+            .deltas
+            .iter()
+            .any(|e| (e.x - d.x).hypot(e.y - d.y) <= params.singular_merge_px)
+    };
+    let fitting = |c: &LoopCore, d: &Delta| {
+        ridge_count::is_loops_delta(*c, (d.x, d.y))
+            && (d.x - c.at.0) * side > 0.0
+            && (d.x - c.at.0).hypot(d.y - c.at.1) >= shortest
+            && !taken(d)
+    };
     let (directions, coarse) = (&scratch.fields[0], &scratch.fields[1]);
     let delta = placed
         .cores
@@ -223,6 +238,11 @@ pub fn recover_loop_delta(
     };
     singular::place(&mut one, &scratch.raw, mask, params.singular_place_reach);
     let placed_delta = one.deltas[0];
+    // Placing may draw it onto a delta already found (one that cannot be
+    // the loop's): then there is nothing new.
+    if taken(&placed_delta) {
+        return None;
+    }
     placed.deltas.push(placed_delta);
     placed.sort();
     Some(placed_delta)

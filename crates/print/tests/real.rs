@@ -294,7 +294,8 @@ fn loop_counts_and_whorl_subtypes_are_near_the_examiners() {
 /// where detection misses it (the examiners counted 21, 16 and 16, and
 /// the engine counts 21, 16 and 16 from the delta it finds on a second
 /// look); a centre that signs without a person takes that delta back, so
-/// the loop goes to an analyst to be counted.
+/// the loop goes to an analyst to be counted. The second look adds no
+/// delta near the core or on one already found.
 #[test]
 fn a_loops_delta_missed_at_the_edge_is_found_on_a_second_look() {
     let Some(dir) = sd14() else { return };
@@ -338,6 +339,24 @@ fn a_loops_delta_missed_at_the_edge_is_found_on_a_second_look() {
             (&analysis.deltas, &analysis.ridge_counts),
             (&first.deltas, &first.ridge_counts)
         );
+    }
+    // Where the looser look finds only a crease's or a smudge's delta a
+    // few ridges from the core (s0024366, s0024460) or a delta that
+    // placing draws onto one found already (s0024575, s0025112), the
+    // engine adds nothing.
+    for file in [
+        "s0024366.wsq",
+        "s0024460.wsq",
+        "s0024575.wsq",
+        "s0025112.wsq",
+    ] {
+        let image = input::load(&dir.join(file), &Limits::default())
+            .expect("SD14 WSQ decodes")
+            .image;
+        let analysis = engine.extract(&image, 500);
+        let first = first_look_only.extract(&image, 500);
+        assert_eq!(analysis.details.recovered_delta, None, "{file}");
+        assert_eq!(analysis.deltas, first.deltas, "{file}");
     }
 }
 

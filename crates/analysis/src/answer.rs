@@ -290,7 +290,7 @@ impl AnalysisCentre {
 /// is unsure of is wrong often enough that a person must look at it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AnalystTasks {
-    /// Loops and whorls the engine found no delta to count from
+    /// Loops and whorls the engine found no core and delta to count between
     /// ([`needs_count`]).
     pub uncounted: Vec<Finger>,
     /// Readings whose class the engine is unsure of ([`is_unsure`]),
@@ -348,7 +348,7 @@ pub fn is_unsure(outcome: &FingerOutcome) -> bool {
 }
 
 /// Whether an outcome is a reading whose ridge counts do not fit its class
-/// (a loop or whorl whose delta the engine did not find): an analyst must
+/// (a loop or whorl whose core or delta the engine did not find): an analyst must
 /// count it before the result is signed.
 pub fn needs_count(outcome: &FingerOutcome) -> bool {
     matches!(outcome, FingerOutcome::Analysed(reading) if reading.check_ridge_counts().is_err())
@@ -394,7 +394,10 @@ mod tests {
             unsure: vec![Finger::R3, Finger::L4],
         })
         .to_string();
-        assert!(both.contains("fingers L2 (no delta found)"), "{both}");
+        assert!(
+            both.contains("fingers L2 (no core and delta found to count between)"),
+            "{both}"
+        );
         assert!(both.contains("--ridge-counts N"), "{both}");
         assert!(
             both.contains("unsure of the class of fingers R3, L4 (confidence under 90 %)"),

@@ -32,11 +32,14 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
         .iter()
         .map(|c| Point { x: c.x, y: c.y })
         .collect();
-    let found: Vec<(Point, u32)> = analysis
+    // The JSON gives 0 for a delta the engine could not count (no core to
+    // count to); a reading must not pass that off as a count.
+    let found: Vec<(Point, Option<u32>)> = analysis
         .deltas
         .iter()
-        .map(|d| Point { x: d.x, y: d.y })
-        .zip(analysis.ridge_counts.iter().copied())
+        .zip(&analysis.ridge_counts)
+        .zip(&analysis.details.count_lines)
+        .map(|((d, &count), line)| (Point { x: d.x, y: d.y }, line.map(|_| count)))
         .collect();
     let (deltas, ridge_counts) = counted_deltas(class, &analysis.reported_deltas(), found);
     Ok(Reading {
@@ -51,28 +54,35 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
     })
 }
 
-/// The engine counts ridges to every delta it finds; the convention (and
-/// the report's figures) record one count for a loop and two for a whorl.
-/// `reported` ([`vantay_print::Analysis::reported_deltas`]) names the
-/// deltas kept: a loop's own (below a core whose head points up), a
-/// whorl's outermost two below its centre; further deltas are creases or
+/// The engine counts ridges to every delta it finds a core for; the
+/// convention (and the report's figures) record one count for a loop and
+/// two for a whorl. `reported` ([`vantay_print::Analysis::reported_deltas`])
+/// names the deltas kept: a loop's own (below a core whose head points up),
+/// a whorl's outermost two below its centre; further deltas are creases or
 /// smudges. An arch keeps what it found (a tented arch's delta is worth
-/// showing) but no count.
+/// showing) but no count. Where a kept delta was not counted (`None`: no
+/// core found to count to) the reading gives its deltas without counts, so
+/// that it goes to an analyst to be counted rather than into a report with
+/// a count of 0 nobody read.
 fn counted_deltas(
     class: PatternClass,
     reported: &[usize],
-    found: Vec<(Point, u32)>,
+    found: Vec<(Point, Option<u32>)>,
 ) -> (Vec<Point>, Vec<u32>) {
-    let kept: Vec<(Point, u32)> = reported
+    let kept: Vec<(Point, Option<u32>)> = reported
         .iter()
         .filter_map(|&k| found.get(k).copied())
         .collect();
-    match class {
-        PatternClass::A | PatternClass::T => {
-            (kept.into_iter().map(|(p, _)| p).collect(), Vec::new())
-        }
-        PatternClass::L | PatternClass::R | PatternClass::W => kept.into_iter().unzip(),
-    }
+    let points = kept.iter().map(|(p, _)| *p).collect();
+    let counts = match class {
+        PatternClass::A | PatternClass::T => Vec::new(),
+        PatternClass::L | PatternClass::R | PatternClass::W => kept
+            .iter()
+            .map(|(_, count)| *count)
+            .collect::<Option<Vec<u32>>>()
+            .unwrap_or_default(),
+    };
+    (points, counts)
 }
 
 #[cfg(test)]
@@ -85,7 +95,11 @@ mod tests {
 
     #[test]
     fn counts_follow_the_convention_for_each_class() {
-        let found = vec![(at(100, 600), 9), (at(390, 340), 2), (at(700, 620), 11)];
+        let found = vec![
+            (at(100, 600), Some(9)),
+            (at(390, 340), Some(2)),
+            (at(700, 620), Some(11)),
+        ];
         let (deltas, counts) = counted_deltas(PatternClass::W, &[0, 2], found.clone());
         assert_eq!(
             (deltas, counts),
@@ -97,5 +111,41 @@ mod tests {
         assert_eq!((deltas.len(), counts), (3, vec![]));
         let (deltas, counts) = counted_deltas(PatternClass::R, &[], vec![]);
         assert!(deltas.is_empty() && counts.is_empty());
+    }
+
+    #[test]
+    fn a_delta_with_no_core_to_count_to_gives_no_count() {
+        // A loop read without a core: its delta is shown, its count (the
+        // engine's 0) is not, so the reading goes to an analyst.
+        let found = vec![(at(296, 480), None)];
+        let (deltas, counts) = counted_deltas(PatternClass::R, &[0], found);
+        assert_eq!((deltas, counts), (vec![at(296, 480)], vec![]));
+        // A whorl with one of its two deltas uncounted gives neither count.
+        let found = vec![(at(100, 600), Some(9)), (at(700, 620), None)];
+        let (deltas, counts) = counted_deltas(PatternClass::W, &[0, 1], found);
+        assert_eq!((deltas.len(), counts), (2, vec![]));
+    }
+
+    /// SD14's s0024325 is a right loop (its examiner counted 14) whose core
+    /// the engine does not find; it reads the class surely (0.95) and one
+    /// delta. Before, the reading carried the JSON's 0 as the loop's count
+    /// and an automatic answer signed it.
+    #[test]
+    fn a_real_loop_read_without_its_core_goes_to_an_analyst_to_be_counted() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/sd14-dev/s0024325.wsq");
+        let Ok(wsq) = std::fs::read(&file) else {
+            println!("skipped: {} not found", file.display());
+            return;
+        };
+        let reading = read_print(&wsq, 500).expect("a readable print");
+        assert_eq!(reading.class, PatternClass::R);
+        assert!(reading.cores.is_empty() && !reading.deltas.is_empty());
+        assert!(
+            reading.ridge_counts.is_empty(),
+            "{:?}",
+            reading.ridge_counts
+        );
+        assert!(reading.check_ridge_counts().is_err());
     }
 }

@@ -100,8 +100,9 @@ pub enum AnalysisError {
     #[error("package {0} is not answered yet: review its fingers and answer it first")]
     NotAnswered(Uuid),
     /// `--auto` cannot accept the engine's reading of some fingers: it
-    /// lacks the ridge counts its class needs (no delta found), or the
-    /// engine is unsure of the class. An analyst must review them first.
+    /// lacks the ridge counts its class needs (no core and delta found to
+    /// count between), or the engine is unsure of the class. An analyst
+    /// must review them first.
     #[error("{}", analyst_needed(.0))]
     AnalystNeeded(AnalystTasks),
     /// Some fingers were not reviewed and `--auto` was not given.
@@ -149,7 +150,7 @@ fn analyst_needed(AnalystTasks { uncounted, unsure }: &AnalystTasks) -> String {
     let mut tasks = Vec::new();
     if !uncounted.is_empty() {
         tasks.push(format!(
-            "the engine could not count the ridges of fingers {} (no delta found): give their \
+            "the engine could not count the ridges of fingers {} (no core and delta found to count between): give their \
              counts (`vantay analysis-center review PACKAGE FINGER --ridge-counts N`, or on the \
              analyst page) or mark them for rescan",
             codes(uncounted)

@@ -148,9 +148,10 @@ pub async fn sealed_case(centre: &Centre, prints: &Path, first: usize) -> CaseId
 
 /// Plays the analyst where `answer --auto` asks for one: runs the
 /// package's queued jobs, then reviews each finger whose ridges the engine
-/// could not count (a loop or whorl with no delta found) with the count an
-/// analyst would read off the print, and confirms each reading the engine
-/// is unsure of, so that an automatic answer of the rest can be signed.
+/// could not count (a loop or whorl with no core and delta found to count
+/// between) with the count an analyst would read off the print, and
+/// confirms each reading the engine is unsure of, so that an automatic
+/// answer of the rest can be signed.
 /// Returns the fingers so reviewed.
 pub async fn review_where_an_analyst_is_needed(
     lab: &AnalysisCentre,

@@ -166,7 +166,7 @@ impl From<AnalysisError> for PageError {
                         finger_list(&uncounted)
                     ));
                     en.push(format!(
-                        "the engine could not count the ridges of fingers {} (no delta found): enter the counts or mark them for rescan",
+                        "the engine could not count the ridges of fingers {} (no core and delta found to count between): enter the counts or mark them for rescan",
                         finger_list(&uncounted)
                     ));
                 }

@@ -214,8 +214,8 @@ fn reading_facts(r: &Reading, unsure: bool) -> String {
         format!(
             "<span class=\"needs-count\">{}</span>",
             both(
-                "Cần đếm vân: máy không tìm thấy đủ tam giác điểm; nhập số vân bên dưới",
-                "Count needed: the engine did not find the deltas; enter the counts below"
+                "Cần đếm vân: máy không tìm thấy đủ tâm và tam giác điểm để đếm; nhập số vân bên dưới",
+                "Count needed: the engine did not find a core and delta to count between; enter the counts below"
             )
         )
     } else if r.ridge_counts.is_empty() {

@@ -37,9 +37,8 @@ pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
     let found: Vec<(Point, Option<u32>)> = analysis
         .deltas
         .iter()
-        .zip(&analysis.ridge_counts)
-        .zip(&analysis.details.count_lines)
-        .map(|((d, &count), line)| (Point { x: d.x, y: d.y }, line.map(|_| count)))
+        .enumerate()
+        .map(|(k, d)| (Point { x: d.x, y: d.y }, analysis.counted_ridges(k)))
         .collect();
     let (deltas, ridge_counts) = counted_deltas(class, &analysis.reported_deltas(), found);
     Ok(Reading {
@@ -132,12 +131,10 @@ mod tests {
     /// and an automatic answer signed it.
     #[test]
     fn a_real_loop_read_without_its_core_goes_to_an_analyst_to_be_counted() {
-        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/sd14-dev/s0024325.wsq");
-        let Ok(wsq) = std::fs::read(&file) else {
-            println!("skipped: {} not found", file.display());
+        let Some(sd14) = vantay_testkit::sd14() else {
             return;
         };
+        let wsq = std::fs::read(sd14.join("s0024325.wsq")).expect("an SD14 print");
         let reading = read_print(&wsq, 500).expect("a readable print");
         assert_eq!(reading.class, PatternClass::R);
         assert!(reading.cores.is_empty() && !reading.deltas.is_empty());

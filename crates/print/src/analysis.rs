@@ -132,6 +132,15 @@ impl Analysis {
         self.details.count_lines.remove(k);
     }
 
+    /// The ridge count of delta `k` where it was counted; `None` where it
+    /// was not (an arch's delta, or one with no core to count to), which
+    /// `ridge_counts` and the JSON give as 0. Reads the details: ask an
+    /// analysis just made.
+    pub fn counted_ridges(&self, k: usize) -> Option<u32> {
+        self.details.count_lines.get(k)?.as_ref()?;
+        self.ridge_counts.get(k).copied()
+    }
+
     /// A loop's core–delta ridge count: the count of its own delta
     /// ([`Analysis::loops_delta`]). `None` unless the print is read as a
     /// loop with a core and a delta.

@@ -178,8 +178,8 @@ pub fn place(
 /// for again on the field of the singular points, nearer the border and
 /// among weaker ridges ([`singular::find_loop_delta`]), below a core whose
 /// head points up, on the side the class puts the delta (right of a left
-/// loop's core) and farther from it than a short loop's delta, then placed
-/// as the others were. Returns the delta added. Only the counts read it;
+/// loop's core) and not on a delta already found, then placed as the
+/// others were. Returns the delta added. Only the counts read it;
 /// the class was decided without it. Call after [`place`], whose raw field
 /// it reuses.
 pub fn recover_loop_delta(
@@ -206,10 +206,6 @@ pub fn recover_loop_delta(
     if placed.deltas.iter().any(counted) {
         return None;
     }
-    // A delta a few ridges from its core lies in the print's middle, where
-    // the first look (and its search for erased pairs) reads the field
-    // better; what it missed there is a crease's or a smudge's.
-    let shortest = params.singular_erased_pair_px.1;
     let taken = |d: &Delta| {
         placed
             .deltas
@@ -217,10 +213,7 @@ pub fn recover_loop_delta(
             .any(|e| (e.x - d.x).hypot(e.y - d.y) <= params.singular_merge_px)
     };
     let fitting = |c: &LoopCore, d: &Delta| {
-        ridge_count::is_loops_delta(*c, (d.x, d.y))
-            && (d.x - c.at.0) * side > 0.0
-            && (d.x - c.at.0).hypot(d.y - c.at.1) >= shortest
-            && !taken(d)
+        ridge_count::is_loops_delta(*c, (d.x, d.y)) && (d.x - c.at.0) * side > 0.0 && !taken(d)
     };
     let (directions, coarse) = (&scratch.fields[0], &scratch.fields[1]);
     let delta = placed

@@ -301,9 +301,13 @@ pub fn recover_erased_pairs(
 /// cannot be counted. Here only the delta's own block must be foreground
 /// (the ring may read the field just past the border, which
 /// [`crate::orientation::smooth`] carries on from inside), the ridges round
-/// it need `min_support`, and only deltas within `reach_px` of `core` that
-/// `fits` admits (below the head, on the side the class puts the delta)
-/// are taken: the nearest of them.
+/// it need `min_support`, and only deltas from
+/// `params.singular_erased_pair_px.1` to `reach_px` from `core` that `fits`
+/// admits (below the head, on the side the class puts the delta) are
+/// taken: the nearest of them. (A delta a few ridges from its core lies in
+/// the print's middle, where the first look and its search for erased
+/// pairs read the field better; what they missed there is a crease's or
+/// a smudge's.)
 pub fn find_loop_delta(
     field: &OrientationField,
     mask: &Grid<u8>,
@@ -332,7 +336,7 @@ pub fn find_loop_delta(
         .deltas
         .into_iter()
         .filter(|d| mask.get((d.x / b) as usize, (d.y / b) as usize) != 0)
-        .filter(|d| distance(d) <= reach_px && fits(d))
+        .filter(|d| (params.singular_erased_pair_px.1..=reach_px).contains(&distance(d)) && fits(d))
         .min_by(|a, b| distance(a).total_cmp(&distance(b)))
 }
 

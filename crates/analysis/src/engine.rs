@@ -3,16 +3,20 @@
 
 use vantay_exchange::{PatternClass, Point, Reading};
 use vantay_print::input::{decode, Limits};
+use vantay_print::Finger;
 
 /// The engine's name and version, as results record it.
 pub const ENGINE: &str = concat!("vantay-print ", env!("CARGO_PKG_VERSION"));
 
-/// Decodes a WSQ print and reads its class, subtype, singular points,
-/// ridge counts and quality. `Err` says why the print cannot be read.
-pub fn read_print(wsq: &[u8], ppi: u16) -> Result<Reading, String> {
+/// Decodes a WSQ print of `finger` and reads its class, subtype, singular
+/// points, ridge counts and quality. `Err` says why the print cannot be
+/// read.
+pub fn read_print(wsq: &[u8], ppi: u16, finger: Finger) -> Result<Reading, String> {
     let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
     let ppi = decoded.ppi.unwrap_or(ppi);
-    let mut analysis = vantay_print::analyze(&decoded.image, ppi);
+    // The package names the finger: the class weighs what that finger
+    // carries most often (vantay_print::finger_prior).
+    let mut analysis = vantay_print::analyze_finger(&decoded.image, ppi, finger);
     // A blank or smudged-over scan gets no made-up reading: the job fails
     // with the reason, and the analyst asks for a rescan.
     analysis.check_print().map_err(|e| e.to_string())?;
@@ -135,7 +139,7 @@ mod tests {
             return;
         };
         let wsq = std::fs::read(sd14.join("s0024325.wsq")).expect("an SD14 print");
-        let reading = read_print(&wsq, 500).expect("a readable print");
+        let reading = read_print(&wsq, 500, Finger::R5).expect("a readable print");
         assert_eq!(reading.class, PatternClass::R);
         assert!(reading.cores.is_empty() && !reading.deltas.is_empty());
         assert!(

@@ -146,9 +146,11 @@ impl AnalysisCentre {
     /// Runs the engine on the job's print; `true` when it read it.
     async fn run_job(&self, job: &Job) -> Result<bool, AnalysisError> {
         let print = self.print(job.package, job.finger).await?;
-        let reading = tokio::task::spawn_blocking(move || read_print(&print.wsq, print.ppi))
-            .await
-            .map_err(|e| AnalysisError::Corrupt(format!("the engine stopped: {e}")))?;
+        let finger = job.finger;
+        let reading =
+            tokio::task::spawn_blocking(move || read_print(&print.wsq, print.ppi, finger))
+                .await
+                .map_err(|e| AnalysisError::Corrupt(format!("the engine stopped: {e}")))?;
         let done_at = stamp(chrono::Utc::now());
         match reading {
             Ok(reading) => {

@@ -16,6 +16,7 @@ use crate::quality::{self, Quality};
 use crate::ridge_count::{self, CountConvention, CountLine, LoopCore};
 use crate::singular::SingularPoints;
 use crate::{field_net, frequency, mask, pattern};
+use vantay_domain::Finger;
 
 /// A core in the output, pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -306,8 +307,22 @@ impl Extractor {
         }
     }
 
-    /// Analyses one print scanned at `ppi` pixels per inch.
+    /// Analyses one print scanned at `ppi` pixels per inch, of a finger
+    /// not known.
     pub fn extract(&mut self, image: &GrayImage, ppi: u16) -> Analysis {
+        self.extract_finger(image, ppi, None)
+    }
+
+    /// Analyses one print scanned at `ppi` pixels per inch; where the
+    /// `finger` is known, the class weighs what that finger favours
+    /// ([`crate::finger_prior`]; on SD14, out of fold, mean per-class
+    /// recall 89.3 → 90.6 %, tented arches 69 → 75 %, overall the same).
+    pub fn extract_finger(
+        &mut self,
+        image: &GrayImage,
+        ppi: u16,
+        finger: Option<Finger>,
+    ) -> Analysis {
         let p = self.params.scaled_to(ppi);
         normalize::compute(image, p.block, &mut self.stats);
         mask::foreground(image, &p, &mut self.tensors, &mut self.mask);
@@ -335,8 +350,8 @@ impl Extractor {
             &points,
             field,
             &self.mask,
-            self.model.as_ref(),
-            network.as_ref(),
+            (self.model.as_ref(), network.as_ref()),
+            finger,
         );
         let recovered =
             pattern::recover_loop_delta(&mut placed, class.class, &self.mask, &p, &self.scratch);
@@ -405,15 +420,21 @@ pub fn analyze(image: &GrayImage, ppi: u16) -> Analysis {
     Extractor::new().extract(image, ppi)
 }
 
-/// Times [`Extractor::extract`] and wraps the result in a [`Record`].
+/// Analyses one print of a known finger with a fresh [`Extractor`]
+/// ([`Extractor::extract_finger`]).
+pub fn analyze_finger(image: &GrayImage, ppi: u16, finger: Finger) -> Analysis {
+    Extractor::new().extract_finger(image, ppi, Some(finger))
+}
+
+/// Times [`Extractor::extract_finger`] and wraps the result in a [`Record`].
 pub fn record(
     extractor: &mut Extractor,
     file: String,
-    image: &GrayImage,
-    ppi: u16,
+    (image, ppi): (&GrayImage, u16),
+    finger: Option<Finger>,
     started: Instant,
 ) -> Record {
-    let analysis = extractor.extract(image, ppi);
+    let analysis = extractor.extract_finger(image, ppi, finger);
     let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     Record { file, analysis, ms }
 }

@@ -15,6 +15,7 @@ use crate::input::{self, InputError, Limits};
 use crate::overlay;
 use crate::presence::NoPrint;
 use crate::ridge_count::CountConvention;
+use vantay_domain::Finger;
 
 /// Resolution assumed when a file does not say (SD14 and most scanners).
 pub const DEFAULT_PPI: u16 = 500;
@@ -30,6 +31,9 @@ pub struct BatchOptions {
     pub limits: Limits,
     /// Where loops' ridge counts end at the core.
     pub count_convention: CountConvention,
+    /// The finger every file of the batch is, where known: the class then
+    /// weighs what that finger favours ([`crate::finger_prior`]).
+    pub finger: Option<Finger>,
 }
 
 /// Why one file of a batch has no analysis.
@@ -173,7 +177,13 @@ fn analyse_path(path: &Path, file: String, options: &BatchOptions) -> Result<Rec
     let record = EXTRACTOR.with(|e| {
         let mut extractor = e.borrow_mut();
         extractor.set_count_convention(options.count_convention);
-        record(&mut extractor, file, &decoded.image, ppi, started)
+        record(
+            &mut extractor,
+            file,
+            (&decoded.image, ppi),
+            options.finger,
+            started,
+        )
     });
     record.analysis.check_print()?;
     if let Some(dir) = &options.overlay_dir {

@@ -23,6 +23,7 @@ use crate::model::Classifier;
 use crate::orientation::OrientationField;
 use crate::ridge_count::{deltas_below_a_core, whorls_deltas};
 use crate::singular::{Core, SingularPoints};
+use vantay_domain::Finger;
 
 pub use vantay_domain::{PatternClass, Subtype, SubtypeError};
 
@@ -227,19 +228,20 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
 /// Classifies a print from its [`features`] and the field network's
 /// probabilities (see [`Classifier::decide_with`]), from the network alone
 /// without a feature model, or from its singular points by the rules
-/// without either. The subtype reads the pseudo-ridges of `directions`
-/// (block units, foreground `mask`) as well as the points.
+/// without either; where the `finger` is known, weighed by what it favours
+/// ([`crate::finger_prior`]). The subtype reads the pseudo-ridges of
+/// `directions` (block units, foreground `mask`) as well as the points.
 pub fn classify(
     features: &[f32],
     points: &SingularPoints,
     directions: &OrientationField,
     mask: &Grid<u8>,
-    model: Option<&Classifier>,
-    network: Option<&[f32; 5]>,
+    (model, network): (Option<&Classifier>, Option<&[f32; 5]>),
+    finger: Option<Finger>,
 ) -> Classification {
     let (class, confidence) = match (model, network) {
-        (Some(model), network) => model.decide_with(features, network),
-        (None, Some(p)) => crate::model::most_likely(p),
+        (Some(model), network) => model.decide_with(features, network, finger),
+        (None, Some(p)) => crate::model::most_likely(&crate::finger_prior::weigh(*p, finger)),
         (None, None) => (by_rules(points), 0.5),
     };
     Classification {

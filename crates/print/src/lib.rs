@@ -16,7 +16,8 @@
 //! 8. [`classify`]: pattern class (A, T, L, R, W) with a confidence, and
 //!    subtype, from those features and from [`field_net`], a small
 //!    convolutional network that reads the ridge-direction fields, the
-//!    gradient energy and the grey level block by block;
+//!    gradient energy and the grey level block by block; where the finger
+//!    is known, [`finger_prior`] weighs what that finger favours;
 //! 9. [`pattern::place`]: the singular points placed on the unsmoothed
 //!    field (smoothing draws a core and its delta together), and
 //!    [`ridge_count`]: the core–delta ridge counts between them (Holt's
@@ -45,6 +46,7 @@ pub mod classify;
 pub mod examiner;
 pub mod field_net;
 pub mod fine_flow;
+pub mod finger_prior;
 pub mod flow;
 pub mod frequency;
 pub mod grid;
@@ -64,7 +66,9 @@ pub mod svm;
 pub mod symmetry;
 pub mod synthetic;
 
-pub use analysis::{analyze, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record};
+pub use analysis::{
+    analyze, analyze_finger, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record,
+};
 pub use classify::{PatternClass, Subtype};
 pub use params::Params;
 pub use ridge_count::CountConvention;

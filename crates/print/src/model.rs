@@ -19,7 +19,9 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::PatternClass;
+use crate::finger_prior;
 use crate::svm::Svm;
+use vantay_domain::Finger;
 
 const CLASSES: usize = PatternClass::ALL.len();
 
@@ -122,20 +124,25 @@ impl Mix {
 impl Classifier {
     /// The class and its probability, from the features and, where the
     /// field network ([`crate::field_net`]) read the print, its probabilities
-    /// too: the two combined ([`Mix::SHIPPED`]) and the largest class.
+    /// too: the two combined ([`Mix::SHIPPED`]) and the largest class. Where
+    /// the finger is known, the probabilities are weighed by what that
+    /// finger favours ([`crate::finger_prior`]) before the largest is taken.
     pub fn decide_with(
         &self,
         features: &[f32],
         network: Option<&[f32; CLASSES]>,
+        finger: Option<Finger>,
     ) -> (PatternClass, f32) {
-        let Some(net) = network else {
-            return self.decide(features);
-        };
-        let own = match self {
+        let own = || match self {
             Classifier::Network(model) => model.predict(features),
             Classifier::SupportVectors(svm) => svm.predict(features),
         };
-        most_likely(&Mix::SHIPPED.apply(&own, net))
+        let probabilities = match (network, finger) {
+            (None, None) => return self.decide(features),
+            (None, Some(_)) => own(),
+            (Some(net), _) => Mix::SHIPPED.apply(&own(), net),
+        };
+        most_likely(&finger_prior::weigh(probabilities, finger))
     }
 
     /// The class and the probability the classifier gives it.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use vantay_print::batch::{self, BatchOptions, Outcome};
-use vantay_print::CountConvention;
+use vantay_print::{CountConvention, Finger};
 
 /// Arguments of `vantay print analyze`.
 #[derive(clap::Args)]
@@ -26,6 +26,12 @@ pub struct AnalyzeArgs {
     /// recurve's shoulder; NCIC codes and fingerprint bureaus).
     #[arg(long, value_enum, default_value_t = Convention::Holt)]
     count_convention: Convention,
+    /// The finger every file is (R1..R5 right thumb to little finger,
+    /// L1..L5 left), where known: the class then weighs which patterns that
+    /// finger carries most often (an index finger most tented arches, a
+    /// right hand's loops open to the right).
+    #[arg(long, value_name = "FINGER")]
+    finger: Option<Finger>,
 }
 
 /// The values of `--count-convention`.
@@ -57,6 +63,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         threads: args.threads,
         overlay_dir: args.overlay.clone(),
         count_convention: args.count_convention.into(),
+        finger: args.finger,
         ..BatchOptions::default()
     };
     let mut progress = Progress::new(args.files.len());

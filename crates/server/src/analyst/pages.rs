@@ -385,7 +385,10 @@ pub async fn overlay(
     let print = centre.print(id, finger).await?;
     let png = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
         let decoded = decode(&print.wsq, &Limits::default()).map_err(|e| e.to_string())?;
-        let analysis = vantay_print::analyze(&decoded.image, decoded.ppi.unwrap_or(print.ppi));
+        // Read as the job read it, finger known, so that the overlay's
+        // lines are those of the reading beside it.
+        let ppi = decoded.ppi.unwrap_or(print.ppi);
+        let analysis = vantay_print::analyze_finger(&decoded.image, ppi, finger);
         vantay_print::overlay::png(&decoded.image, &analysis).map_err(|e| e.to_string())
     })
     .await

@@ -426,6 +426,19 @@ fn knowing_the_finger_reads_a_right_little_fingers_loop_as_a_loop() {
     // The same print on a finger where tented arches are common stays one.
     let on_left_index = extractor.extract_finger(&decoded.image, 500, Some(Finger::L2));
     assert_eq!(on_left_index.class, PatternClass::T);
+    // `print analyze --finger R5`: the batch's workers read it too.
+    let options = vantay_print::batch::BatchOptions {
+        threads: 2,
+        finger: Some(Finger::R5),
+        ..Default::default()
+    };
+    let path = dir.join("s0024375.wsq");
+    let mut classes = Vec::new();
+    vantay_print::batch::run(&[path.clone(), path], &options, |o| {
+        classes.push(o.result.as_ref().expect("analysed").analysis.class);
+    })
+    .expect("the batch runs");
+    assert_eq!(classes, [PatternClass::R, PatternClass::R]);
 }
 
 /// The overlay draws, in magenta, what a whorl's subtype was read from:

@@ -67,7 +67,8 @@ fn single_thread(files: &[PathBuf], label: &str, mut extractor: Extractor) {
         let line = record(
             &mut extractor,
             file.display().to_string(),
-            (&decoded.image, decoded.ppi.unwrap_or(500)),
+            &decoded.image,
+            decoded.ppi.unwrap_or(500),
             None,
             started,
         );

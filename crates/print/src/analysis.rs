@@ -350,7 +350,8 @@ impl Extractor {
             &points,
             field,
             &self.mask,
-            (self.model.as_ref(), network.as_ref()),
+            self.model.as_ref(),
+            network.as_ref(),
             finger,
         );
         let recovered =
@@ -430,7 +431,8 @@ pub fn analyze_finger(image: &GrayImage, ppi: u16, finger: Finger) -> Analysis {
 pub fn record(
     extractor: &mut Extractor,
     file: String,
-    (image, ppi): (&GrayImage, u16),
+    image: &GrayImage,
+    ppi: u16,
     finger: Option<Finger>,
     started: Instant,
 ) -> Record {

@@ -180,7 +180,8 @@ fn analyse_path(path: &Path, file: String, options: &BatchOptions) -> Result<Rec
         record(
             &mut extractor,
             file,
-            (&decoded.image, ppi),
+            &decoded.image,
+            ppi,
             options.finger,
             started,
         )

@@ -236,7 +236,8 @@ pub fn classify(
     points: &SingularPoints,
     directions: &OrientationField,
     mask: &Grid<u8>,
-    (model, network): (Option<&Classifier>, Option<&[f32; 5]>),
+    model: Option<&Classifier>,
+    network: Option<&[f32; 5]>,
     finger: Option<Finger>,
 ) -> Classification {
     let (class, confidence) = match (model, network) {

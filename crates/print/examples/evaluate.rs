@@ -22,6 +22,9 @@
 //! cross-validation over N different stratified fold splits (split 0 is the
 //! classic one: each class dealt out in file order) and reports the mean and
 //! spread, so that the noise of the folds and of the network's start is seen;
+//! `--card-folds` deals whole ten-print cards into the folds instead of
+//! single prints (the card read from `HISTORY`'s scan name), for studies that
+//! read a print with its card-mates' answers (`train/card_prior.py`);
 //! `--dump FILE` writes every print's features as CSV; `--symmetry` adds the
 //! symmetry-filter responses ([`vantay_print::symmetry`]); `--placed` reads
 //! the features at the singular points placed on the unsmoothed field
@@ -69,7 +72,7 @@ use vantay_print::{overlay, Extractor};
 struct Options {
     data: PathBuf,
     png_dir: Option<PathBuf>,
-    folds: usize,
+    folds: Folds,
     write_model: bool,
     overlay: Option<PathBuf>,
     l2: Vec<f32>,
@@ -128,7 +131,10 @@ fn parse_options() -> Options {
     let mut options = Options {
         data: PathBuf::from("../shared/data/sd14-dev"),
         png_dir: None,
-        folds: 10,
+        folds: Folds {
+            count: 10,
+            by_card: false,
+        },
         write_model: false,
         overlay: None,
         l2: vec![TrainOptions::default().l2],
@@ -168,7 +174,10 @@ fn parse_options() -> Options {
         match arg.as_str() {
             "--data" => options.data = args.next().expect("--data DIR").into(),
             "--png-dir" => options.png_dir = Some(args.next().expect("--png-dir DIR").into()),
-            "--folds" => options.folds = args.next().expect("--folds N").parse().expect("a number"),
+            "--folds" => {
+                options.folds.count = args.next().expect("--folds N").parse().expect("a number")
+            }
+            "--card-folds" => options.folds.by_card = true,
             "--l2" => {
                 options.l2 = args
                     .next()
@@ -353,6 +362,10 @@ struct Sample {
     /// The other classes SD14's examiner also filed this print under
     /// (`HISTORY`'s cross-references, [`also_filed_under`]).
     also_filed: Vec<PatternClass>,
+    /// The ten-print card the print was taken from (its scan name in
+    /// `HISTORY`; the file's own name where there is none), for
+    /// `--card-folds`.
+    card: String,
 }
 
 /// Channels `--dump-field` writes per block, in this order: the ridge-direction
@@ -543,6 +556,7 @@ fn main() {
     };
     for s in samples.iter_mut() {
         s.also_filed = also_filed_under(&options.data.join(&s.file), s.label);
+        s.card = card_of(&options.data.join(&s.file)).unwrap_or_else(|| s.file.clone());
     }
     if options.train_without_cross_referenced {
         let left_out = samples.iter().filter(|s| !s.trains(false)).count();
@@ -704,7 +718,7 @@ fn main() {
         }
         let title = format!(
             "{:?} (network l2 {l2}), {}-fold cross-validation, {} split(s) pooled",
-            options.learner, options.folds, options.splits
+            options.learner, options.folds.count, options.splits
         );
         report(&title, &all_truth, &all_predicted);
         report_reliability(&reliability);
@@ -811,6 +825,7 @@ fn analyse(
         field: Vec::new(),
         patch: Vec::new(),
         also_filed: Vec::new(),
+        card: String::new(),
     }
 }
 
@@ -882,6 +897,13 @@ fn also_filed_under(file: &std::path::Path, label: PatternClass) -> Vec<PatternC
         .collect()
 }
 
+/// The card a print was taken from: its scan name in `HISTORY` without
+/// the finger's position (`tape205.n0407065.02` → `tape205.n0407065`).
+fn card_of(file: &std::path::Path) -> Option<String> {
+    let history = examiner::history(&std::fs::read(file).ok()?)?;
+    examiner::card(&history).map(str::to_owned)
+}
+
 impl Sample {
     /// Whether the learners train on this print: all do, unless
     /// `--train-without-cross-referenced` leaves out those filed under two classes.
@@ -908,7 +930,7 @@ fn training_set<'a>(
 /// the networks from other random weights.
 fn cross_validate(
     samples: &[Sample],
-    folds: usize,
+    folds: Folds,
     train_options: &TrainOptions,
     seeds: usize,
     split: u64,
@@ -924,7 +946,7 @@ fn cross_validate(
     let mut predicted = vec![(PatternClass::A, 0.0); samples.len()];
     let mut machines = vec![[0.0; 5]; samples.len()];
     type Answer = (usize, (PatternClass, f32), [f32; 5]);
-    let results: Vec<Vec<Answer>> = (0..folds)
+    let results: Vec<Vec<Answer>> = (0..folds.count)
         .into_par_iter()
         .map(|fold| {
             let train = training_set(
@@ -1050,29 +1072,82 @@ fn read_network_oof(path: &Path, samples: &[Sample], splits: usize) -> Vec<Vec<[
         .collect()
 }
 
+/// How the prints are dealt into folds.
+#[derive(Clone, Copy, Debug)]
+struct Folds {
+    count: usize,
+    /// Keep each ten-print card in one fold (`--card-folds`), so that no
+    /// learner is trained on a card-mate of a print it scores: needed
+    /// wherever a print's class is read with its card-mates' answers.
+    by_card: bool,
+}
+
 /// The fold of every print in split `split` (see [`cross_validate`]).
-fn fold_assignment(samples: &[Sample], folds: usize, split: u64) -> Vec<usize> {
+fn fold_assignment(samples: &[Sample], folds: Folds, split: u64) -> Vec<usize> {
+    if folds.by_card {
+        return card_fold_assignment(samples, folds.count, split);
+    }
     let mut by_class: BTreeMap<PatternClass, Vec<usize>> = BTreeMap::new();
     for (i, s) in samples.iter().enumerate() {
         by_class.entry(s.label).or_default().push(i);
     }
     let mut fold_of = vec![0usize; samples.len()];
-    let mut rng = split.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    let mut rng = split_rng(split);
     for members in by_class.values_mut() {
         if split > 0 {
-            // Fisher–Yates with xorshift.
-            for k in (1..members.len()).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                members.swap(k, (rng % (k as u64 + 1)) as usize);
-            }
+            shuffle(members, &mut rng);
         }
         for (n, &i) in members.iter().enumerate() {
+            fold_of[i] = n % folds.count;
+        }
+    }
+    fold_of
+}
+
+/// Whole cards dealt into folds: shuffled (split k > 0), then ordered by
+/// how many tented arches and arches they hold, so that the rare classes
+/// are spread over the folds as far as whole cards allow.
+fn card_fold_assignment(samples: &[Sample], folds: usize, split: u64) -> Vec<usize> {
+    let mut cards: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in samples.iter().enumerate() {
+        cards.entry(s.card.as_str()).or_default().push(i);
+    }
+    let mut order: Vec<&Vec<usize>> = cards.values().collect();
+    if split > 0 {
+        shuffle(&mut order, &mut split_rng(split));
+    }
+    let rare = |members: &Vec<usize>| {
+        let count = |class| {
+            members
+                .iter()
+                .filter(|&&i| samples[i].label == class)
+                .count()
+        };
+        (count(PatternClass::T), count(PatternClass::A))
+    };
+    // A stable sort: cards as rare as each other keep the shuffled order.
+    order.sort_by_key(|members| std::cmp::Reverse(rare(members)));
+    let mut fold_of = vec![0usize; samples.len()];
+    for (n, members) in order.iter().enumerate() {
+        for &i in members.iter() {
             fold_of[i] = n % folds;
         }
     }
     fold_of
+}
+
+fn split_rng(split: u64) -> u64 {
+    split.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03
+}
+
+/// Fisher–Yates with xorshift.
+fn shuffle<T>(items: &mut [T], rng: &mut u64) {
+    for k in (1..items.len()).rev() {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        items.swap(k, (*rng % (k as u64 + 1)) as usize);
+    }
 }
 
 /// How often the answer is right at each level of the stated confidence
@@ -1230,6 +1305,7 @@ mod cache {
             field: Vec::new(),
             patch: Vec::new(),
             also_filed: Vec::new(),
+            card: String::new(),
         }
     }
 

@@ -63,6 +63,14 @@ pub fn finger(history: &str) -> Option<Finger> {
     Finger::ALL.get(position.checked_sub(1)?).copied()
 }
 
+/// The ten-print card, from the scan name after the codes:
+/// `tape205.n0407065.02` is card `tape205.n0407065`, whose ten prints
+/// share it.
+pub fn card(history: &str) -> Option<&str> {
+    let scan = history.split_whitespace().nth(2)?;
+    Some(scan.rsplit_once('.')?.0)
+}
+
 /// The pattern class a code names. A loop's side (left or right) follows
 /// from ulnar or radial and the hand, so it needs the finger.
 pub fn class_of(code: Code, finger: Option<Finger>) -> Option<PatternClass> {
@@ -115,6 +123,7 @@ mod tests {
     fn reads_the_codes_of_sd14_history_fields() {
         let history = "s0024302.wsq 07 tape205.n0407065.02 4096x1536";
         assert_eq!(codes(history), ["07"]);
+        assert_eq!(card(history), Some("tape205.n0407065"));
         assert_eq!(
             first_code(history),
             Some(Code::Loop {

@@ -93,6 +93,10 @@ pub struct Details {
     /// The field network's class probabilities (order of
     /// [`PatternClass::ALL`]), where it read the print.
     pub network: Option<[f32; 5]>,
+    /// The class probabilities from the print alone, before the finger or
+    /// the card weighed them ([`crate::classify::Classification::probabilities`]):
+    /// what [`crate::card_prior`] reads of each print of a card.
+    pub probabilities: Option<[f32; 5]>,
     /// The line each of `ridge_counts` was read along, in the order of the
     /// deltas; `None` for a delta not counted.
     pub count_lines: Vec<Option<CountLine>>,
@@ -118,6 +122,24 @@ impl Analysis {
     /// ask an analysis just made, not one read back from JSON.
     pub fn check_print(&self) -> Result<f32, NoPrint> {
         presence::check_mask(&self.details.mask, self.details.orientation.block, self.dpi)
+    }
+
+    /// Weighs the class anew by `weights` (a card's, [`card_weights`]):
+    /// `true` where the class stays and only its confidence moves (the
+    /// subtype, points and counts follow from the class alone, so they
+    /// stand); `false`, with nothing changed, where the class would change
+    /// or the analysis kept no probabilities, and the print must be read
+    /// again with the weights ([`Extractor::extract_weighed`]).
+    pub fn reweigh(&mut self, weights: &[f32; 5]) -> bool {
+        let Some(probabilities) = self.details.probabilities else {
+            return false;
+        };
+        let (class, confidence) = weighed_decision(&probabilities, weights);
+        if class != self.class {
+            return false;
+        }
+        self.confidence = confidence;
+        true
     }
 
     /// Takes back the delta found only on the engine's second, looser look
@@ -323,6 +345,38 @@ impl Extractor {
         ppi: u16,
         finger: Option<Finger>,
     ) -> Analysis {
+        self.extract_weighed(image, ppi, crate::finger_prior::weights(finger).as_ref())
+    }
+
+    /// Analyses the prints of one card, one person's fingers: each is read
+    /// with its finger ([`Self::extract_finger`]), then its class weighed by
+    /// what its card-mates say of the person ([`crate::card_prior`]) and, where
+    /// that changes the class, read again with those weights, so that its
+    /// subtype, points and counts are the new class's. In the order given.
+    pub fn extract_card(&mut self, prints: &[CardPrint<'_>]) -> Vec<Analysis> {
+        let mut analyses: Vec<Analysis> = prints
+            .iter()
+            .map(|p| self.extract_finger(p.image, p.ppi, Some(p.finger)))
+            .collect();
+        let fingers: Vec<Finger> = prints.iter().map(|p| p.finger).collect();
+        for (k, weights) in card_weights(&fingers, &analyses).into_iter().enumerate() {
+            let Some(weights) = weights else { continue };
+            if !analyses[k].reweigh(&weights) {
+                analyses[k] = self.extract_weighed(prints[k].image, prints[k].ppi, Some(&weights));
+            }
+        }
+        analyses
+    }
+
+    /// Analyses one print with its class probabilities weighed by `weights`
+    /// (what is known beyond the print: [`crate::finger_prior::weights`],
+    /// [`card_weights`]) before the most likely class is taken.
+    pub fn extract_weighed(
+        &mut self,
+        image: &GrayImage,
+        ppi: u16,
+        weights: Option<&[f32; 5]>,
+    ) -> Analysis {
         let p = self.params.scaled_to(ppi);
         normalize::compute(image, p.block, &mut self.stats);
         mask::foreground(image, &p, &mut self.tensors, &mut self.mask);
@@ -352,7 +406,7 @@ impl Extractor {
             &self.mask,
             self.model.as_ref(),
             network.as_ref(),
-            finger,
+            weights,
         );
         let recovered =
             pattern::recover_loop_delta(&mut placed, class.class, &self.mask, &p, &self.scratch);
@@ -369,6 +423,7 @@ impl Extractor {
             singular: points.clone(),
             singular_field: coarse.clone(),
             network,
+            probabilities: class.probabilities,
             count_lines,
             recovered_delta,
         };
@@ -391,7 +446,7 @@ fn assemble(
         dpi: ppi,
         class: class.class,
         subtype: class.subtype,
-        confidence: (class.confidence * 100.0).round() / 100.0,
+        confidence: round_confidence(class.confidence),
         cores: points
             .cores
             .iter()
@@ -413,6 +468,52 @@ fn assemble(
         quality: details.quality.score,
         details,
     }
+}
+
+/// A confidence as the output gives it, to two decimals.
+fn round_confidence(confidence: f32) -> f32 {
+    (confidence * 100.0).round() / 100.0
+}
+
+/// The class `probabilities` (from the print alone,
+/// [`Details::probabilities`]) give once weighed by `weights`, and its
+/// confidence as the output gives it: where a reading kept elsewhere is
+/// weighed anew by its card ([`card_weights`]).
+pub fn weighed_decision(probabilities: &[f32; 5], weights: &[f32; 5]) -> (PatternClass, f32) {
+    let (class, confidence) = model::most_likely(&model::weigh(probabilities, Some(weights)));
+    (class, round_confidence(confidence))
+}
+
+/// One print of a card for [`Extractor::extract_card`].
+#[derive(Clone, Copy, Debug)]
+pub struct CardPrint<'a> {
+    /// The print.
+    pub image: &'a GrayImage,
+    /// Its scan resolution, pixels per inch.
+    pub ppi: u16,
+    /// The finger it is.
+    pub finger: Finger,
+}
+
+/// The weights the card gives each of its prints ([`crate::card_prior`]),
+/// from every print's probabilities before weighing; `None` for a print with
+/// none (read without a model), which also says nothing of its card-mates.
+pub fn card_weights(fingers: &[Finger], analyses: &[Analysis]) -> Vec<Option<[f32; 5]>> {
+    let known: Vec<(usize, (Finger, [f32; 5]))> = fingers
+        .iter()
+        .zip(analyses)
+        .enumerate()
+        .filter_map(|(k, (&finger, a))| Some((k, (finger, a.details.probabilities?))))
+        .collect();
+    let card: Vec<(Finger, [f32; 5])> = known.iter().map(|(_, print)| *print).collect();
+    let mut out = vec![None; analyses.len()];
+    for ((k, _), weights) in known
+        .iter()
+        .zip(crate::card_prior::shipped().weights(&card))
+    {
+        out[*k] = Some(weights);
+    }
+    out
 }
 
 /// Analyses one print with a fresh [`Extractor`]; for batches, keep an

@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::analysis::{record, Extractor, Record};
+use rayon::prelude::*;
+
+use crate::analysis::{card_weights, Extractor, Record};
 use crate::input::{self, InputError, Limits};
 use crate::overlay;
 use crate::presence::NoPrint;
@@ -68,6 +70,9 @@ pub enum BatchError {
         /// The cause.
         source: rayon::ThreadPoolBuildError,
     },
+    /// A card is one person's ten fingers.
+    #[error("a card is ten prints, R1 to L5 in that order; {0} were given")]
+    NotACard(usize),
 }
 
 /// The result for one file.
@@ -122,13 +127,7 @@ pub fn run(
     options: &BatchOptions,
     mut emit: impl FnMut(&Outcome),
 ) -> Result<(), BatchError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads)
-        .build()
-        .map_err(|source| BatchError::Threads {
-            threads: options.threads,
-            source,
-        })?;
+    let pool = pool(options.threads)?;
     let next_file = AtomicUsize::new(0);
     // A few outcomes in hand at most: when `emit` is slow (output piped to
     // a pager), the workers wait instead of heaping up analyses.
@@ -163,34 +162,124 @@ pub fn run(
     Ok(())
 }
 
+fn pool(threads: usize) -> Result<rayon::ThreadPool, BatchError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| BatchError::Threads { threads, source })
+}
+
 /// Reads, analyses and (if asked) draws one file on the current thread's extractor.
 pub fn analyse_file(path: &Path, options: &BatchOptions) -> Outcome {
     let file = path.display().to_string();
-    let result = analyse_path(path, file.clone(), options);
+    let result = analyse_path(
+        path,
+        file.clone(),
+        options,
+        Weighing::Finger(options.finger),
+    );
     Outcome { file, result }
 }
 
-fn analyse_path(path: &Path, file: String, options: &BatchOptions) -> Result<Record, FileError> {
+/// What a print's class is weighed by beyond the print.
+#[derive(Clone, Copy)]
+enum Weighing {
+    /// Its finger, where known ([`crate::finger_prior`]).
+    Finger(Option<Finger>),
+    /// These weights (its card's, [`crate::card_prior`]).
+    Weights([f32; 5]),
+}
+
+fn analyse_path(
+    path: &Path,
+    file: String,
+    options: &BatchOptions,
+    weighing: Weighing,
+) -> Result<Record, FileError> {
     let started = Instant::now();
     let decoded = input::load(path, &options.limits)?;
     let ppi = decoded.ppi.unwrap_or(DEFAULT_PPI);
     let record = EXTRACTOR.with(|e| {
         let mut extractor = e.borrow_mut();
         extractor.set_count_convention(options.count_convention);
-        record(
-            &mut extractor,
-            file,
-            &decoded.image,
-            ppi,
-            options.finger,
-            started,
-        )
+        let analysis = match weighing {
+            Weighing::Finger(finger) => extractor.extract_finger(&decoded.image, ppi, finger),
+            Weighing::Weights(weights) => {
+                extractor.extract_weighed(&decoded.image, ppi, Some(&weights))
+            }
+        };
+        let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+        Record { file, analysis, ms }
     });
     record.analysis.check_print()?;
     if let Some(dir) = &options.overlay_dir {
         write_overlay(dir, path, &decoded.image, &record)?;
     }
     Ok(record)
+}
+
+/// Analyses one person's ten prints, `files` in finger order R1 to L5
+/// ([`Finger::ALL`]), as [`crate::Extractor::extract_card`] does: each read
+/// with its finger, then its class weighed by what the others say of the
+/// person, and read again where that changes the class (its overlay drawn
+/// after). A file that cannot be read is an error line and weighs nothing.
+/// `options.finger` is not read: the order names the fingers.
+pub fn run_card(
+    files: &[PathBuf],
+    options: &BatchOptions,
+    mut emit: impl FnMut(&Outcome),
+) -> Result<(), BatchError> {
+    if files.len() != Finger::ALL.len() {
+        return Err(BatchError::NotACard(files.len()));
+    }
+    let pool = pool(options.threads)?;
+    let first_look = BatchOptions {
+        overlay_dir: None,
+        ..options.clone()
+    };
+    let mut outcomes: Vec<Outcome> = pool.install(|| {
+        files
+            .par_iter()
+            .zip(Finger::ALL)
+            .map(|(path, finger)| {
+                let file = path.display().to_string();
+                let result = analyse_path(
+                    path,
+                    file.clone(),
+                    &first_look,
+                    Weighing::Finger(Some(finger)),
+                );
+                Outcome { file, result }
+            })
+            .collect()
+    });
+    let (fingers, analyses): (Vec<Finger>, Vec<crate::Analysis>) = Finger::ALL
+        .iter()
+        .zip(&outcomes)
+        .filter_map(|(&finger, o)| Some((finger, o.result.as_ref().ok()?.analysis.clone())))
+        .unzip();
+    let weights = card_weights(&fingers, &analyses);
+    for (finger, weights) in fingers.into_iter().zip(weights) {
+        let k = finger.index();
+        let Outcome { file, result } = &mut outcomes[k];
+        let Ok(record) = result else {
+            continue;
+        };
+        let stays = weights.is_some_and(|w| record.analysis.reweigh(&w));
+        // Read again where the class changes, and where an overlay is to be
+        // drawn (so that it shows the reading given).
+        if !stays || options.overlay_dir.is_some() {
+            let weighing = weights.map_or(Weighing::Finger(Some(finger)), Weighing::Weights);
+            let first_ms = record.ms;
+            let again = pool.install(|| analyse_path(&files[k], file.clone(), options, weighing));
+            *result = again.map(|mut record| {
+                record.ms += first_ms;
+                record
+            });
+        }
+    }
+    outcomes.iter().for_each(&mut emit);
+    Ok(())
 }
 
 fn write_overlay(

@@ -23,7 +23,6 @@ use crate::model::Classifier;
 use crate::orientation::OrientationField;
 use crate::ridge_count::{deltas_below_a_core, whorls_deltas};
 use crate::singular::{Core, SingularPoints};
-use vantay_domain::Finger;
 
 pub use vantay_domain::{PatternClass, Subtype, SubtypeError};
 
@@ -36,6 +35,11 @@ pub struct Classification {
     pub subtype: Subtype,
     /// Probability of the class, 0–1.
     pub confidence: f32,
+    /// Every class's probability before anything beyond the print weighed
+    /// them (in [`PatternClass::ALL`] order), where a model gave them;
+    /// what [`crate::card_prior`] weighs with the card-mates'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probabilities: Option<[f32; 5]>,
 }
 
 /// Side of a cell of the shipped orientation grid, in blocks.
@@ -226,10 +230,11 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
     };
 
 /// Classifies a print from its [`features`] and the field network's
-/// probabilities (see [`Classifier::decide_with`]), from the network alone
+/// probabilities (see [`Classifier::probabilities`]), from the network alone
 /// without a feature model, or from its singular points by the rules
-/// without either; where the `finger` is known, weighed by what it favours
-/// ([`crate::finger_prior`]). The subtype reads the pseudo-ridges of
+/// without either; weighed by `weights` where more than the print is known
+/// (its finger, [`crate::finger_prior`]; its card, [`crate::card_prior`]).
+/// The subtype reads the pseudo-ridges of
 /// `directions` (block units, foreground `mask`) as well as the points.
 pub fn classify(
     features: &[f32],
@@ -238,17 +243,24 @@ pub fn classify(
     mask: &Grid<u8>,
     model: Option<&Classifier>,
     network: Option<&[f32; 5]>,
-    finger: Option<Finger>,
+    weights: Option<&[f32; 5]>,
 ) -> Classification {
-    let (class, confidence) = match (model, network) {
-        (Some(model), network) => model.decide_with(features, network, finger),
-        (None, Some(p)) => crate::model::most_likely(&crate::finger_prior::weigh(*p, finger)),
-        (None, None) => (by_rules(points), 0.5),
+    let probabilities = match (model, network) {
+        (Some(model), network) => Some(model.probabilities(features, network)),
+        (None, network) => network.copied(),
+    };
+    let (class, confidence) = match (model, &probabilities) {
+        // Neither the network nor anything beyond the print: the machines'
+        // own vote, as they were trained to give it.
+        (Some(model), _) if network.is_none() && weights.is_none() => model.decide(features),
+        (_, Some(p)) => crate::model::most_likely(&crate::model::weigh(p, weights)),
+        (_, None) => (by_rules(points), 0.5),
     };
     Classification {
         class,
         subtype: subtype(class, points, directions, mask),
         confidence,
+        probabilities,
     }
 }
 

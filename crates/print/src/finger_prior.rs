@@ -51,32 +51,19 @@ impl FingerPrior {
     /// `probabilities` (in [`PatternClass::ALL`] order) weighed by what
     /// `finger` favours, summing to 1 again.
     pub fn apply(&self, probabilities: &[f32; CLASSES], finger: Finger) -> [f32; CLASSES] {
-        let ratios = &self.ratios[finger_index(finger)];
-        let weighed: [f32; CLASSES] =
-            std::array::from_fn(|k| probabilities[k] * ratios[k].powf(self.strength));
-        let sum = weighed.iter().sum::<f32>();
-        if sum > 0.0 && sum.is_finite() {
-            weighed.map(|p| p / sum)
-        } else {
-            *probabilities
-        }
+        crate::model::weigh(probabilities, Some(&self.weights(finger)))
+    }
+
+    /// The factor each class is weighed by on `finger`: its ratio raised
+    /// to the strength.
+    pub fn weights(&self, finger: Finger) -> [f32; CLASSES] {
+        self.ratios[finger.index()].map(|r| r.powf(self.strength))
     }
 }
 
-/// `probabilities` weighed by the shipped table ([`shipped`]) where the
-/// finger is known; as they are where it is not.
-pub fn weigh(probabilities: [f32; CLASSES], finger: Option<Finger>) -> [f32; CLASSES] {
-    match finger {
-        Some(finger) => shipped().apply(&probabilities, finger),
-        None => probabilities,
-    }
-}
-
-fn finger_index(finger: Finger) -> usize {
-    Finger::ALL
-        .iter()
-        .position(|&f| f == finger)
-        .expect("every finger is in Finger::ALL")
+/// The shipped table's weights ([`shipped`]) where the finger is known.
+pub fn weights(finger: Option<Finger>) -> Option<[f32; CLASSES]> {
+    finger.map(|finger| shipped().weights(finger))
 }
 
 /// The table shipped with the crate.

@@ -17,7 +17,9 @@
 //!    subtype, from those features and from [`field_net`], a small
 //!    convolutional network that reads the ridge-direction fields, the
 //!    gradient energy and the grey level block by block; where the finger
-//!    is known, [`finger_prior`] weighs what that finger favours;
+//!    is known, [`finger_prior`] weighs what that finger favours, and where
+//!    the whole card is, [`card_prior`] what its other fingers say of the
+//!    person ([`Extractor::extract_card`]);
 //! 9. [`pattern::place`]: the singular points placed on the unsmoothed
 //!    field (smoothing draws a core and its delta together), and
 //!    [`ridge_count`]: the core–delta ridge counts between them (Holt's
@@ -42,6 +44,7 @@
 
 mod analysis;
 pub mod batch;
+pub mod card_prior;
 pub mod classify;
 pub mod examiner;
 pub mod field_net;
@@ -67,7 +70,8 @@ pub mod symmetry;
 pub mod synthetic;
 
 pub use analysis::{
-    analyze, analyze_finger, record, Analysis, CorePoint, DeltaPoint, Details, Extractor, Record,
+    analyze, analyze_finger, card_weights, record, weighed_decision, Analysis, CardPrint,
+    CorePoint, DeltaPoint, Details, Extractor, Record,
 };
 pub use classify::{PatternClass, Subtype};
 pub use params::Params;

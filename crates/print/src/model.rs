@@ -1,6 +1,6 @@
 //! The class models over the features. The engine asks a [`Classifier`]:
 //! the shipped one is the support-vector classifier of [`crate::svm`],
-//! whose probabilities [`Classifier::decide_with`] mixes with the field
+//! whose probabilities [`Classifier::probabilities`] mixes with the field
 //! network's ([`crate::field_net`], trained outside by
 //! `train/field_cnn.py`); the feature network below is kept to compare
 //! against (`evaluate --learner mlp`).
@@ -19,9 +19,7 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::PatternClass;
-use crate::finger_prior;
 use crate::svm::Svm;
-use vantay_domain::Finger;
 
 const CLASSES: usize = PatternClass::ALL.len();
 
@@ -122,27 +120,22 @@ impl Mix {
 }
 
 impl Classifier {
-    /// The class and its probability, from the features and, where the
-    /// field network ([`crate::field_net`]) read the print, its probabilities
-    /// too: the two combined ([`Mix::SHIPPED`]) and the largest class. Where
-    /// the finger is known, the probabilities are weighed by what that
-    /// finger favours ([`crate::finger_prior`]) before the largest is taken.
-    pub fn decide_with(
+    /// The class probabilities from the features and, where the field
+    /// network ([`crate::field_net`]) read the print, its probabilities too,
+    /// the two combined ([`Mix::SHIPPED`]).
+    pub fn probabilities(
         &self,
         features: &[f32],
         network: Option<&[f32; CLASSES]>,
-        finger: Option<Finger>,
-    ) -> (PatternClass, f32) {
-        let own = || match self {
+    ) -> [f32; CLASSES] {
+        let own = match self {
             Classifier::Network(model) => model.predict(features),
             Classifier::SupportVectors(svm) => svm.predict(features),
         };
-        let probabilities = match (network, finger) {
-            (None, None) => return self.decide(features),
-            (None, Some(_)) => own(),
-            (Some(net), _) => Mix::SHIPPED.apply(&own(), net),
-        };
-        most_likely(&finger_prior::weigh(probabilities, finger))
+        match network {
+            Some(net) => Mix::SHIPPED.apply(&own, net),
+            None => own,
+        }
     }
 
     /// The class and the probability the classifier gives it.
@@ -151,6 +144,21 @@ impl Classifier {
             Classifier::Network(model) => most_likely(&model.predict(features)),
             Classifier::SupportVectors(svm) => svm.decide(features),
         }
+    }
+}
+
+/// `probabilities` times `weights`, summing to 1 again; as they are with
+/// no weights, or where the weights leave nothing of them.
+pub fn weigh(probabilities: &[f32; CLASSES], weights: Option<&[f32; CLASSES]>) -> [f32; CLASSES] {
+    let Some(weights) = weights else {
+        return *probabilities;
+    };
+    let weighed: [f32; CLASSES] = std::array::from_fn(|k| probabilities[k] * weights[k]);
+    let sum = weighed.iter().sum::<f32>();
+    if sum > 0.0 && sum.is_finite() {
+        weighed.map(|p| p / sum)
+    } else {
+        *probabilities
     }
 }
 

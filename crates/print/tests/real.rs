@@ -441,6 +441,100 @@ fn knowing_the_finger_reads_a_right_little_fingers_loop_as_a_loop() {
     assert_eq!(classes, [PatternClass::R, PatternClass::R]);
 }
 
+/// SD14's card `tape212.n0412061` (s0025141–s0025150) is a person of
+/// whorls: six of its ten prints are. Its left thumb, s0025146, a whorl by
+/// the examiner, reads alone as a left loop (0.56); read with its card it
+/// is the whorl it is. Reading a card changes what the card changes and
+/// nothing else: every print is what reading it alone with the card's
+/// weights gives, points and counts included.
+#[test]
+fn a_card_of_whorls_reads_its_unsure_thumb_as_a_whorl() {
+    use vantay_print::{card_weights, CardPrint, Finger};
+    let Some(dir) = sd14() else { return };
+    let images: Vec<image::GrayImage> = (5141..=5150)
+        .map(|n| {
+            let path = dir.join(format!("s002{n}.wsq"));
+            input::load(&path, &Limits::default())
+                .expect("SD14 WSQ")
+                .image
+        })
+        .collect();
+    let card: Vec<CardPrint> = images
+        .iter()
+        .zip(Finger::ALL)
+        .map(|(image, finger)| CardPrint {
+            image,
+            ppi: 500,
+            finger,
+        })
+        .collect();
+    let mut extractor = Extractor::new();
+    let alone: Vec<_> = card
+        .iter()
+        .map(|p| extractor.extract_finger(p.image, 500, Some(p.finger)))
+        .collect();
+    let together = extractor.extract_card(&card);
+    let thumb = Finger::L1.index();
+    assert_eq!(alone[thumb].class, PatternClass::L);
+    assert_eq!(
+        together[thumb].class,
+        PatternClass::W,
+        "{}",
+        together[thumb].confidence
+    );
+    let whorls = together
+        .iter()
+        .filter(|a| a.class == PatternClass::W)
+        .count();
+    assert_eq!(whorls, 6);
+    let weights = card_weights(&Finger::ALL, &alone);
+    for ((print, read), weights) in card.iter().zip(&together).zip(weights) {
+        let again = extractor.extract_weighed(print.image, 500, weights.as_ref());
+        assert_eq!(
+            (read.class, read.subtype, read.confidence),
+            (again.class, again.subtype, again.confidence),
+            "{:?}",
+            print.finger
+        );
+        assert_eq!(
+            (&read.cores, &read.deltas, &read.ridge_counts),
+            (&again.cores, &again.deltas, &again.ridge_counts)
+        );
+    }
+    // `print analyze --card`: the same readings from the batch, and a card
+    // with a file that cannot be read gives its error line and weighs the
+    // other nine.
+    let mut paths: Vec<PathBuf> = (5141..=5150)
+        .map(|n| dir.join(format!("s002{n}.wsq")))
+        .collect();
+    let options = vantay_print::batch::BatchOptions {
+        threads: 2,
+        ..Default::default()
+    };
+    let mut from_batch = Vec::new();
+    vantay_print::batch::run_card(&paths, &options, |o| {
+        from_batch.push(o.result.as_ref().expect("analysed").analysis.class);
+    })
+    .expect("the card runs");
+    let classes: Vec<PatternClass> = together.iter().map(|a| a.class).collect();
+    assert_eq!(from_batch, classes);
+    paths[2] = dir.join("no-such-print.wsq");
+    let mut lines = Vec::new();
+    vantay_print::batch::run_card(&paths, &options, |o| lines.push(o.to_json_line()))
+        .expect("the card runs");
+    assert!(lines[2].contains("\"error\""), "{}", lines[2]);
+    assert!(
+        lines[Finger::L1.index()].contains("\"class\":\"W\""),
+        "{}",
+        lines[5]
+    );
+    let short = vantay_print::batch::run_card(&paths[..9], &options, |_| {});
+    assert!(matches!(
+        short,
+        Err(vantay_print::batch::BatchError::NotACard(9))
+    ));
+}
+
 /// The overlay draws, in magenta, what a whorl's subtype was read from:
 /// s0024301, a double loop by its examiner (the ridge between its first
 /// two cores winds round the left loop's head and leaves), and s0024312,

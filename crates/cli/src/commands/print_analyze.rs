@@ -32,6 +32,12 @@ pub struct AnalyzeArgs {
     /// right hand's loops open to the right).
     #[arg(long, value_name = "FINGER")]
     finger: Option<Finger>,
+    /// The files are one person's ten prints, R1 to L5 in that order (right
+    /// thumb to little finger, then left): each print's class also weighs
+    /// what the other nine say of the person (on a card of whorls an unsure
+    /// print is likelier a whorl). The output is as without it.
+    #[arg(long, conflicts_with = "finger")]
+    card: bool,
 }
 
 /// The values of `--count-convention`.
@@ -70,13 +76,18 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     let mut failed = 0usize;
     let mut write_error = None;
-    batch::run(&args.files, &options, |outcome: &Outcome| {
+    let emit = |outcome: &Outcome| {
         failed += usize::from(outcome.result.is_err());
         if write_error.is_none() {
             write_error = writeln!(stdout, "{}", outcome.to_json_line()).err();
         }
         progress.advance();
-    })?;
+    };
+    if args.card {
+        batch::run_card(&args.files, &options, emit)?;
+    } else {
+        batch::run(&args.files, &options, emit)?;
+    }
     progress.finish();
     match write_error {
         // A closed pipe (`| head`) is the reader's choice, not a failure.

@@ -74,12 +74,13 @@ impl CardPrior {
         self.weights(card)
             .iter()
             .zip(card)
-            .map(|(weights, (_, p))| apply(p, weights))
+            .map(|(weights, (_, p))| crate::model::weigh(p, Some(weights)))
             .collect()
     }
 
     /// The factor each class of each print of `card` is weighed by (not
-    /// normalised: [`apply`] does that with the print's own answer).
+    /// normalised: [`crate::model::weigh`] does that with the print's own
+    /// answer).
     pub fn weights(&self, card: &[(Finger, [f32; CLASSES])]) -> Vec<[f32; CLASSES]> {
         // How well each kind explains each print, from the print's answer
         // turned into a likelihood (the frequency it was trained on divided out).
@@ -144,18 +145,6 @@ impl CardPrior {
         let w: Vec<f32> = log.iter().map(|l| (l - top).exp()).collect();
         let sum = w.iter().sum::<f32>();
         w.iter().map(|v| v / sum).collect()
-    }
-}
-
-/// `probabilities` times `weights`, summing to 1 again; as they are where
-/// the weights make nothing of them.
-pub fn apply(probabilities: &[f32; CLASSES], weights: &[f32; CLASSES]) -> [f32; CLASSES] {
-    let weighed: [f32; CLASSES] = std::array::from_fn(|k| probabilities[k] * weights[k]);
-    let sum = weighed.iter().sum::<f32>();
-    if sum > 0.0 && sum.is_finite() {
-        weighed.map(|p| p / sum)
-    } else {
-        *probabilities
     }
 }
 

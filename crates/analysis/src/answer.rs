@@ -193,6 +193,8 @@ impl AnalysisCentre {
         if auto {
             self.work("answer", Some(package)).await?;
         }
+        // A pass cut short (a worker stopped mid-way) is finished here.
+        self.weigh_card(package).await?;
         let reviewed: Vec<Finger> = self
             .reviews(package)
             .await?

@@ -1,6 +1,7 @@
 //! The one place the analysis engine is called, so another engine (or a
 //! newer version) replaces this function and nothing else.
 
+use serde::{Deserialize, Serialize};
 use vantay_exchange::{PatternClass, Point, Reading};
 use vantay_print::input::{decode, Limits};
 use vantay_print::Finger;
@@ -12,11 +13,45 @@ pub const ENGINE: &str = concat!("vantay-print ", env!("CARGO_PKG_VERSION"));
 /// points, ridge counts and quality. `Err` says why the print cannot be
 /// read.
 pub fn read_print(wsq: &[u8], ppi: u16, finger: Finger) -> Result<Reading, String> {
+    read_print_weighed(wsq, ppi, finger, None).map(|stored| stored.reading)
+}
+
+/// What a job keeps of the engine's reading of one print (sealed in the
+/// jobs table): the reading, and what the card needs to weigh it again
+/// once the customer's other fingers are read ([`crate::AnalysisCentre::work`]).
+/// Stored as the reading's own fields beside these two, so a reading kept
+/// before they existed reads back with neither.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoredReading {
+    /// The reading.
+    #[serde(flatten)]
+    pub reading: Reading,
+    /// The class probabilities from the print alone, before the finger or
+    /// the card weighed them ([`vantay_print::Details::probabilities`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probabilities: Option<[f32; 5]>,
+    /// What the class was weighed by: the finger's weights
+    /// ([`vantay_print::finger_prior`]) until the card's
+    /// ([`vantay_print::card_prior`]) replace them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<[f32; 5]>,
+}
+
+/// [`read_print`] with the class weighed by `weights` (the card's), or by
+/// the finger's where none are given; keeps what the card pass needs.
+pub fn read_print_weighed(
+    wsq: &[u8],
+    ppi: u16,
+    finger: Finger,
+    weights: Option<[f32; 5]>,
+) -> Result<StoredReading, String> {
     let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
     let ppi = decoded.ppi.unwrap_or(ppi);
     // The package names the finger: the class weighs what that finger
-    // carries most often (vantay_print::finger_prior).
-    let mut analysis = vantay_print::analyze_finger(&decoded.image, ppi, finger);
+    // carries most often (vantay_print::finger_prior) until the card is read.
+    let weights = weights.or_else(|| vantay_print::finger_prior::weights(Some(finger)));
+    let mut analysis =
+        vantay_print::Extractor::new().extract_weighed(&decoded.image, ppi, weights.as_ref());
     // A blank or smudged-over scan gets no made-up reading: the job fails
     // with the reason, and the analyst asks for a rescan.
     analysis.check_print().map_err(|e| e.to_string())?;
@@ -25,6 +60,32 @@ pub fn read_print(wsq: &[u8], ppi: u16, finger: Finger) -> Result<Reading, Strin
     // loop goes to an analyst to be counted, as it did before the engine
     // looked again, rather than into an automatically signed result.
     analysis.withdraw_recovered_delta();
+    Ok(StoredReading {
+        reading: reading_of(&analysis),
+        probabilities: analysis.details.probabilities,
+        weights,
+    })
+}
+
+/// The overlay of a print as its reading was made: read again with the
+/// reading's weights, so that its lines are those of the reading beside it.
+pub fn overlay_png(
+    wsq: &[u8],
+    ppi: u16,
+    finger: Finger,
+    weights: Option<[f32; 5]>,
+) -> Result<Vec<u8>, String> {
+    let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
+    let ppi = decoded.ppi.unwrap_or(ppi);
+    let weights = weights.or_else(|| vantay_print::finger_prior::weights(Some(finger)));
+    let mut analysis =
+        vantay_print::Extractor::new().extract_weighed(&decoded.image, ppi, weights.as_ref());
+    analysis.withdraw_recovered_delta();
+    vantay_print::overlay::png(&decoded.image, &analysis).map_err(|e| e.to_string())
+}
+
+/// The exchange's reading of an analysis.
+fn reading_of(analysis: &vantay_print::Analysis) -> Reading {
     // One class type from the engine to the report (vantay_domain::PatternClass).
     let class = analysis.class;
     let subtype = serde_json::to_value(analysis.subtype)
@@ -45,7 +106,7 @@ pub fn read_print(wsq: &[u8], ppi: u16, finger: Finger) -> Result<Reading, Strin
         .map(|(k, d)| (Point { x: d.x, y: d.y }, analysis.counted_ridges(k)))
         .collect();
     let (deltas, ridge_counts) = counted_deltas(class, &analysis.reported_deltas(), found);
-    Ok(Reading {
+    Reading {
         class,
         subtype,
         confidence: analysis.confidence,
@@ -54,7 +115,7 @@ pub fn read_print(wsq: &[u8], ppi: u16, finger: Finger) -> Result<Reading, Strin
         ridge_counts,
         quality: analysis.quality,
         reviewed: false,
-    })
+    }
 }
 
 /// The engine counts ridges to every delta it finds a core for; the
@@ -148,5 +209,36 @@ mod tests {
             reading.ridge_counts
         );
         assert!(reading.check_ridge_counts().is_err());
+    }
+
+    #[test]
+    fn a_stored_reading_keeps_its_weights_and_reads_an_older_reading() {
+        let reading = Reading {
+            class: PatternClass::W,
+            subtype: "plain_whorl".into(),
+            confidence: 0.93,
+            cores: vec![at(400, 320)],
+            deltas: vec![at(250, 540), at(600, 530)],
+            ridge_counts: vec![14, 11],
+            quality: 61,
+            reviewed: false,
+        };
+        let stored = StoredReading {
+            reading: reading.clone(),
+            probabilities: Some([0.01, 0.02, 0.3, 0.07, 0.6]),
+            weights: Some([0.5, 1.0, 1.2, 0.8, 1.4]),
+        };
+        let json = serde_json::to_vec(&stored).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<StoredReading>(&json).unwrap(),
+            stored
+        );
+        // A reading stored before the card pass: no probabilities, no weights.
+        let older = serde_json::to_vec(&reading).unwrap();
+        let read: StoredReading = serde_json::from_slice(&older).unwrap();
+        assert_eq!(
+            (read.reading, read.probabilities, read.weights),
+            (reading, None, None)
+        );
     }
 }

@@ -16,7 +16,7 @@ use vantay_vault::{open_field, seal_field};
 
 use crate::centre::package_aad;
 use crate::db::Backend;
-use crate::engine::{read_print, ENGINE};
+use crate::engine::{read_print_weighed, StoredReading, ENGINE};
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
 /// What a [`AnalysisCentre::work`] run did.
@@ -48,6 +48,17 @@ pub(crate) enum JobOutcome {
     Pending,
     /// The reading.
     Done(Reading),
+    /// Why the print could not be read.
+    Failed(String),
+}
+
+/// One finger's job as stored: [`JobOutcome`] with the whole reading kept.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Stored {
+    /// Not finished.
+    Pending,
+    /// The reading and what the card weighs it with.
+    Done(StoredReading),
     /// Why the print could not be read.
     Failed(String),
 }
@@ -143,24 +154,20 @@ impl AnalysisCentre {
         }))
     }
 
-    /// Runs the engine on the job's print; `true` when it read it.
+    /// Runs the engine on the job's print; `true` when it read it. The
+    /// last job of a package then weighs the card ([`Self::weigh_card`]).
     async fn run_job(&self, job: &Job) -> Result<bool, AnalysisError> {
-        let print = self.print(job.package, job.finger).await?;
-        let finger = job.finger;
-        let reading =
-            tokio::task::spawn_blocking(move || read_print(&print.wsq, print.ppi, finger))
-                .await
-                .map_err(|e| AnalysisError::Corrupt(format!("the engine stopped: {e}")))?;
+        let read = self.run_engine(job).await?;
+        self.weigh_card(job.package).await?;
+        Ok(read)
+    }
+
+    async fn run_engine(&self, job: &Job) -> Result<bool, AnalysisError> {
+        let reading = self.read(job.package, job.finger, None).await?;
         let done_at = stamp(chrono::Utc::now());
         match reading {
             Ok(reading) => {
-                let key = self.package_key(job.package, &self.package_row(job.package).await?)?;
-                let field = format!("reading:{}", job.finger);
-                let sealed = seal_field(
-                    &key,
-                    &package_aad(&key, job.package, &field),
-                    &serde_json::to_vec(&reading).expect("a reading serialises"),
-                );
+                let sealed = self.seal_reading(job.package, job.finger, &reading).await?;
                 sqlx::query(
                     "UPDATE jobs SET state = 'done', done_at = $1, engine = $2, reading_ciphertext = $3 WHERE id = $4",
                 )
@@ -185,6 +192,63 @@ impl AnalysisCentre {
                 Ok(false)
             }
         }
+    }
+
+    /// The engine's reading of one finger of `package`, its class weighed
+    /// by `weights` (the finger's where `None`); the inner `Err` says why
+    /// the print cannot be read.
+    pub(crate) async fn read(
+        &self,
+        package: Uuid,
+        finger: Finger,
+        weights: Option<[f32; 5]>,
+    ) -> Result<Result<StoredReading, String>, AnalysisError> {
+        let print = self.print(package, finger).await?;
+        tokio::task::spawn_blocking(move || {
+            read_print_weighed(&print.wsq, print.ppi, finger, weights)
+        })
+        .await
+        .map_err(|e| AnalysisError::Corrupt(format!("the engine stopped: {e}")))
+    }
+
+    /// The print of one finger with the engine's overlay drawn on it (PNG),
+    /// read as its reading was made (the same weights: the finger's, or
+    /// the card's), so that its lines are the reading's; the inner `Err`
+    /// says why the print cannot be drawn.
+    pub async fn overlay_png(
+        &self,
+        package: Uuid,
+        finger: Finger,
+    ) -> Result<Result<Vec<u8>, String>, AnalysisError> {
+        let weights =
+            self.stored_outcomes(package).await?.into_iter().find_map(
+                |(f, outcome)| match outcome {
+                    Stored::Done(stored) if f == finger => stored.weights,
+                    _ => None,
+                },
+            );
+        let print = self.print(package, finger).await?;
+        tokio::task::spawn_blocking(move || {
+            crate::engine::overlay_png(&print.wsq, print.ppi, finger, weights)
+        })
+        .await
+        .map_err(|e| AnalysisError::Corrupt(format!("the overlay task stopped: {e}")))
+    }
+
+    /// A reading sealed under the package's key, bound to its finger.
+    pub(crate) async fn seal_reading(
+        &self,
+        package: Uuid,
+        finger: Finger,
+        reading: &StoredReading,
+    ) -> Result<Vec<u8>, AnalysisError> {
+        let key = self.package_key(package, &self.package_row(package).await?)?;
+        let field = format!("reading:{finger}");
+        Ok(seal_field(
+            &key,
+            &package_aad(&key, package, &field),
+            &serde_json::to_vec(reading).expect("a reading serialises"),
+        ))
     }
 
     /// Jobs by state (of one package, when given).
@@ -219,6 +283,26 @@ impl AnalysisCentre {
         &self,
         package: Uuid,
     ) -> Result<Vec<(Finger, JobOutcome)>, AnalysisError> {
+        Ok(self
+            .stored_outcomes(package)
+            .await?
+            .into_iter()
+            .map(|(finger, outcome)| {
+                let outcome = match outcome {
+                    Stored::Done(stored) => JobOutcome::Done(stored.reading),
+                    Stored::Failed(why) => JobOutcome::Failed(why),
+                    Stored::Pending => JobOutcome::Pending,
+                };
+                (finger, outcome)
+            })
+            .collect())
+    }
+
+    /// Each finger's outcome with all the job keeps of a reading.
+    pub(crate) async fn stored_outcomes(
+        &self,
+        package: Uuid,
+    ) -> Result<Vec<(Finger, Stored)>, AnalysisError> {
         let key = self.package_key(package, &self.package_row(package).await?)?;
         let rows = sqlx::query("SELECT * FROM jobs WHERE package_id = $1")
             .bind(package.to_string())
@@ -236,16 +320,16 @@ impl AnalysisCentre {
                     let sealed: Vec<u8> = row.try_get("reading_ciphertext")?;
                     let plain = open_field(&key, &package_aad(&key, package, &field), &sealed)
                         .map_err(|_| AnalysisError::Tampered(format!("reading {finger}")))?;
-                    JobOutcome::Done(
+                    Stored::Done(
                         serde_json::from_slice(&plain)
                             .map_err(|_| AnalysisError::Corrupt(format!("reading {finger}")))?,
                     )
                 }
-                "failed" => JobOutcome::Failed(
+                "failed" => Stored::Failed(
                     row.try_get::<Option<String>, _>("error")?
                         .unwrap_or_default(),
                 ),
-                _ => JobOutcome::Pending,
+                _ => Stored::Pending,
             };
             out.push((finger, outcome));
         }

@@ -10,7 +10,8 @@
 //! 3. [`AnalysisCentre::work`]: a worker takes jobs from the queue in the
 //!    database (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the single writer on
 //!    SQLite), so workers on several machines share one queue, and runs the
-//!    engine ([`engine`]) on each print.
+//!    engine ([`engine`]) on each print; once a package's prints are all
+//!    read, each class is weighed by the customer's other fingers (`card`).
 //! 4. [`AnalysisCentre::review`]: an analyst confirms or corrects a finger,
 //!    or marks it unusable, which asks the centre to rescan it.
 //! 5. [`AnalysisCentre::answer`]: signs the per-finger results, the analyst
@@ -22,6 +23,7 @@
 
 mod analysts;
 mod answer;
+mod card;
 mod centre;
 mod db;
 mod delivery;

@@ -41,6 +41,17 @@ impl World {
         vantay_testkit::sealed_case(&self.centre, &self.data, first).await
     }
 
+    /// A sealed case and its package, received at the analysis centre.
+    async fn received_case(&self, first: usize) -> (CaseId, vantay_analysis::Received) {
+        let case = self.sealed_case(first).await;
+        let received = self
+            .lab
+            .receive(&self.dispatch(case).await, Utc::now())
+            .await
+            .unwrap();
+        (case, received)
+    }
+
     async fn dispatch(&self, case: CaseId) -> Vec<u8> {
         self.centre
             .dispatch(&Actor::cli(), case, self.partner, Utc::now())
@@ -135,12 +146,7 @@ async fn auto_answer_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviewed_answer_carries_the_correction() {
     let Some(w) = world().await else { return };
-    let case = w.sealed_case(11).await;
-    let received = w
-        .lab
-        .receive(&w.dispatch(case).await, Utc::now())
-        .await
-        .unwrap();
+    let (case, received) = w.received_case(11).await;
     let id = received.header.id;
     let err = w
         .lab
@@ -384,4 +390,56 @@ async fn jobs_of_a_dead_worker_are_taken_again() {
     );
     let counts = w.lab.job_counts(None).await.unwrap();
     assert_eq!((counts.queued, counts.running), (0, 1));
+}
+
+/// SD14's card s0025141–s0025150 is a person of whorls (six of its ten
+/// prints). Its left thumb, a whorl by the examiner, reads alone as a left
+/// loop; once the engine has read the whole package, the card makes it
+/// the whorl it is, and the overlay is drawn as that reading was made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_weighs_each_reading() {
+    let Some(w) = world().await else { return };
+    let (_, received) = w.received_case(841).await;
+    let id = received.header.id;
+    let alone = vantay_analysis::engine::read_print(
+        &received
+            .work
+            .prints
+            .iter()
+            .find(|p| p.finger == Finger::L1)
+            .unwrap()
+            .wsq,
+        500,
+        Finger::L1,
+    )
+    .unwrap();
+    assert_eq!(alone.class, PatternClass::L);
+    w.lab.work("test", Some(id)).await.unwrap();
+    let outcomes = w.lab.current_outcomes(id).await.unwrap();
+    let classes: Vec<PatternClass> = outcomes
+        .iter()
+        .map(|(finger, outcome)| match outcome {
+            Some(FingerOutcome::Analysed(reading)) => reading.class,
+            other => panic!("{finger}: {other:?}"),
+        })
+        .collect();
+    assert_eq!(classes[Finger::L1.index()], PatternClass::W, "{classes:?}");
+    assert_eq!(
+        classes.iter().filter(|c| **c == PatternClass::W).count(),
+        6,
+        "{classes:?}"
+    );
+    // The analyst is shown what the print alone gave where the card changed it.
+    let alone = w.lab.read_alone(id).await.unwrap();
+    assert!(
+        alone
+            .iter()
+            .any(|(f, class, _)| *f == Finger::L1 && *class == PatternClass::L),
+        "{alone:?}"
+    );
+    assert!(alone
+        .iter()
+        .all(|(f, class, _)| *class != classes[f.index()]));
+    let png = w.lab.overlay_png(id, Finger::L1).await.unwrap().unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
 }

@@ -14,7 +14,6 @@ use vantay_analysis::{AnalysisCentre, PackageSummary, ReviewMark, Session};
 use vantay_domain::Finger;
 use vantay_exchange::{FingerOutcome, PatternClass, Reading};
 use vantay_print::classify::{Subtype, SubtypeError};
-use vantay_print::input::{decode, Limits};
 
 use super::auth::{Analyst, Posted};
 use super::html::{both, class_label, esc, local_time, page, subtype_label, subtype_text};
@@ -114,14 +113,24 @@ pub async fn package(
     }
     let marks = centre.review_marks(id).await?;
     let outcomes = centre.current_outcomes(id).await?;
+    let alone = centre.read_alone(id).await?;
     if open {
         body.push_str(&to_review(&outcomes));
     }
     for (finger, outcome) in outcomes {
         let mark = marks.iter().find(|m| m.finger == finger);
+        let alone = alone
+            .iter()
+            .find(|(f, _, _)| *f == finger)
+            .map(|&(_, class, confidence)| (class, confidence));
         body.push_str(&finger_section(
             id,
-            (finger, outcome.as_ref(), mark),
+            FingerView {
+                finger,
+                outcome: outcome.as_ref(),
+                mark,
+                alone,
+            },
             open,
             &analyst.session,
         ));
@@ -158,9 +167,26 @@ fn to_review(outcomes: &[(Finger, Option<FingerOutcome>)]) -> String {
     )
 }
 
+/// What the package page shows of one finger.
+struct FingerView<'a> {
+    finger: Finger,
+    /// The analyst's review, else the engine's reading (`None`: not read yet).
+    outcome: Option<&'a FingerOutcome>,
+    /// Who reviewed it, if anyone.
+    mark: Option<&'a ReviewMark>,
+    /// What the print alone gave, where the customer's other fingers
+    /// changed the engine's class.
+    alone: Option<(PatternClass, f32)>,
+}
+
 fn finger_section(
     id: Uuid,
-    (finger, outcome, mark): (Finger, Option<&FingerOutcome>, Option<&ReviewMark>),
+    FingerView {
+        finger,
+        outcome,
+        mark,
+        alone,
+    }: FingerView,
     open: bool,
     session: &Session,
 ) -> String {
@@ -178,7 +204,11 @@ fn finger_section(
     };
     let facts = match outcome {
         Some(outcome @ FingerOutcome::Analysed(reading)) => {
-            reading_facts(reading, vantay_analysis::is_unsure(outcome))
+            let mut facts = reading_facts(reading, vantay_analysis::is_unsure(outcome));
+            if let (Some(alone), false) = (alone, reading.reviewed) {
+                facts.push_str(&read_alone_note(alone));
+            }
+            facts
         }
         Some(FingerOutcome::Rescan { reason }) => format!(
             "<dl><dt>{}</dt><dd class=\"rescan\">{}: {}</dd></dl>",
@@ -204,6 +234,25 @@ fn finger_section(
          alt=\"{code}: bản in và lớp phủ của máy / print with the engine's overlay\"></div>\
          <div><h2>{code} — {name}</h2>{facts}{reviewer}{forms}</div></section>",
         name = both(finger.name_vi(), finger.name_en()),
+    )
+}
+
+/// Where the customer's other fingers changed the engine's class: what
+/// the print alone gave, so the analyst sees both readings.
+fn read_alone_note((class, confidence): (PatternClass, f32)) -> String {
+    let (vi, en) = class_label(class);
+    format!(
+        "<p class=\"read-alone\" data-class=\"{class:?}\">{}</p>",
+        both(
+            &format!(
+                "Riêng bản in này, máy đọc là {class:?} — {vi} ({:.0}%); các ngón khác của khách hàng đã đổi kết quả.",
+                confidence * 100.0
+            ),
+            &format!(
+                "This print alone, the engine read as {class:?} — {en} ({:.0}%); the customer's other fingers changed it.",
+                confidence * 100.0
+            )
+        )
     )
 }
 
@@ -382,18 +431,10 @@ pub async fn overlay(
     Path((id, finger)): Path<(Uuid, String)>,
 ) -> Result<Response, PageError> {
     let finger = parse_finger(&finger)?;
-    let print = centre.print(id, finger).await?;
-    let png = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let decoded = decode(&print.wsq, &Limits::default()).map_err(|e| e.to_string())?;
-        // Read as the job read it, finger known, so that the overlay's
-        // lines are those of the reading beside it.
-        let ppi = decoded.ppi.unwrap_or(print.ppi);
-        let analysis = vantay_print::analyze_finger(&decoded.image, ppi, finger);
-        vantay_print::overlay::png(&decoded.image, &analysis).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| PageError::Internal(format!("the overlay task stopped: {e}")))?
-    .map_err(|e| PageError::Internal(format!("overlay of {finger} in package {id}: {e}")))?;
+    let png = centre
+        .overlay_png(id, finger)
+        .await?
+        .map_err(|e| PageError::Internal(format!("overlay of {finger} in package {id}: {e}")))?;
     Ok(([(CONTENT_TYPE, "image/png")], png).into_response())
 }
 
@@ -597,6 +638,17 @@ mod tests {
             quality: 80,
             reviewed: false,
         }
+    }
+
+    #[test]
+    fn the_note_names_the_class_the_print_alone_gave() {
+        let note = read_alone_note((PatternClass::L, 0.564));
+        assert!(note.contains("data-class=\"L\""), "{note}");
+        assert!(note.contains("(56%)"), "{note}");
+        assert!(
+            note.contains("các ngón khác") && note.contains("other fingers"),
+            "{note}"
+        );
     }
 
     #[test]

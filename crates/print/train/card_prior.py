@@ -273,6 +273,8 @@ def main():
         fold_of = np.array([folds[f][s] for f in files])
         study = Study(cards, labels, index, fold_of, answers)
         pooled["without"].append(answers)
+        o, r = scores(y, answers.argmax(1))
+        print(f"split {s}: {'without':28s} {100 * o:5.1f} / {100 * r:5.1f}")
         for setting in FIXED:
             out = study.weigh(setting, held=None)
             pooled[name_of(setting)].append(out)

@@ -51,7 +51,8 @@ pub enum AnalysisCommand {
     /// One JSON line per finger of a package: the current reading (the
     /// engine's, or the review that replaced it), and whether an analyst
     /// must still count its ridges (`needs_count`) or confirm a class the
-    /// engine is unsure of (`unsure`).
+    /// engine is unsure of (`unsure`); where the customer's other fingers
+    /// changed the engine's class, what the print alone gave (`read_alone`).
     Show {
         /// The package id.
         package: Uuid,
@@ -337,6 +338,7 @@ async fn open(place: &Place, package: &Path, out: &Path) -> anyhow::Result<()> {
 
 async fn show(place: &Place, package: Uuid) -> anyhow::Result<()> {
     let lab = place.open().await?;
+    let alone = lab.read_alone(package).await?;
     for (finger, outcome) in lab.current_outcomes(package).await? {
         let needs_count = outcome.as_ref().is_some_and(vantay_analysis::needs_count);
         let unsure = outcome.as_ref().is_some_and(vantay_analysis::is_unsure);
@@ -345,10 +347,22 @@ async fn show(place: &Place, package: Uuid) -> anyhow::Result<()> {
             Some(FingerOutcome::Rescan { reason }) => {
                 serde_json::json!({ "finger": finger, "state": "rescan", "reason": reason })
             }
-            Some(FingerOutcome::Analysed(reading)) => serde_json::json!({
-                "finger": finger, "state": "analysed", "reading": reading,
-                "needs_count": needs_count, "unsure": unsure,
-            }),
+            Some(FingerOutcome::Analysed(reading)) => {
+                let mut line = serde_json::json!({
+                    "finger": finger, "state": "analysed", "reading": reading,
+                    "needs_count": needs_count, "unsure": unsure,
+                });
+                // What the print alone gave, where the customer's other
+                // fingers changed the engine's class and nobody reviewed it.
+                if let Some((_, class, confidence)) = alone
+                    .iter()
+                    .find(|(f, _, _)| *f == finger && !reading.reviewed)
+                {
+                    line["read_alone"] =
+                        serde_json::json!({ "class": class, "confidence": confidence });
+                }
+                line
+            }
         };
         println!("{line}");
     }

@@ -13,8 +13,6 @@
 //! ([`StoredReading::weights`]), and one already weighed by its card is
 //! left alone. Readings are rewritten in one transaction.
 
-use std::collections::HashMap;
-
 use uuid::Uuid;
 use vantay_domain::{Finger, PatternClass};
 
@@ -39,22 +37,15 @@ impl AnalysisCentre {
                 _ => None,
             })
             .collect();
-        let card: Vec<(Finger, [f32; 5])> = read
+        let card: Vec<(Finger, Option<[f32; 5]>)> = read
             .iter()
-            .filter_map(|(finger, stored)| Some((*finger, stored.probabilities?)))
+            .map(|(finger, stored)| (*finger, stored.probabilities))
             .collect();
-        // One print alone has no card-mates: its finger's weights stand.
-        if card.len() < 2 {
-            return Ok(());
-        }
-        let weights: HashMap<Finger, [f32; 5]> = card
-            .iter()
-            .map(|(finger, _)| *finger)
-            .zip(vantay_print::card_prior::shipped().weights(&card))
-            .collect();
+        let weights = vantay_print::card_weights(&card);
         let mut changed = Vec::new();
-        for (finger, stored) in read {
-            let Some(&weights) = weights.get(&finger) else {
+        for ((finger, stored), weights) in read.into_iter().zip(weights) {
+            // None: too few prints read for a card; the finger's weights stand.
+            let Some(weights) = weights else {
                 continue;
             };
             if stored.weights == Some(weights) {

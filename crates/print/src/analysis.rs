@@ -358,8 +358,12 @@ impl Extractor {
             .iter()
             .map(|p| self.extract_finger(p.image, p.ppi, Some(p.finger)))
             .collect();
-        let fingers: Vec<Finger> = prints.iter().map(|p| p.finger).collect();
-        for (k, weights) in card_weights(&fingers, &analyses).into_iter().enumerate() {
+        let card: Vec<(Finger, Option<[f32; 5]>)> = prints
+            .iter()
+            .zip(&analyses)
+            .map(|(p, a)| (p.finger, a.details.probabilities))
+            .collect();
+        for (k, weights) in card_weights(&card).into_iter().enumerate() {
             let Some(weights) = weights else { continue };
             if !analyses[k].reweigh(&weights) {
                 analyses[k] = self.extract_weighed(prints[k].image, prints[k].ppi, Some(&weights));
@@ -496,20 +500,25 @@ pub struct CardPrint<'a> {
 }
 
 /// The weights the card gives each of its prints ([`crate::card_prior`]),
-/// from every print's probabilities before weighing; `None` for a print with
-/// none (read without a model), which also says nothing of its card-mates.
-pub fn card_weights(fingers: &[Finger], analyses: &[Analysis]) -> Vec<Option<[f32; 5]>> {
-    let known: Vec<(usize, (Finger, [f32; 5]))> = fingers
+/// from each print's finger and its probabilities before weighing
+/// ([`Details::probabilities`]), in the order given. `None` for a print
+/// with no probabilities (read without a model), which also says nothing of
+/// its card-mates; and for every print where fewer than two have them: one
+/// print alone has no card-mates, and its finger's weights stand.
+pub fn card_weights(card: &[(Finger, Option<[f32; 5]>)]) -> Vec<Option<[f32; 5]>> {
+    let known: Vec<(usize, (Finger, [f32; 5]))> = card
         .iter()
-        .zip(analyses)
         .enumerate()
-        .filter_map(|(k, (&finger, a))| Some((k, (finger, a.details.probabilities?))))
+        .filter_map(|(k, &(finger, p))| Some((k, (finger, p?))))
         .collect();
-    let card: Vec<(Finger, [f32; 5])> = known.iter().map(|(_, print)| *print).collect();
-    let mut out = vec![None; analyses.len()];
+    let mut out = vec![None; card.len()];
+    if known.len() < 2 {
+        return out;
+    }
+    let prints: Vec<(Finger, [f32; 5])> = known.iter().map(|(_, print)| *print).collect();
     for ((k, _), weights) in known
         .iter()
-        .zip(crate::card_prior::shipped().weights(&card))
+        .zip(crate::card_prior::shipped().weights(&prints))
     {
         out[*k] = Some(weights);
     }
@@ -528,16 +537,16 @@ pub fn analyze_finger(image: &GrayImage, ppi: u16, finger: Finger) -> Analysis {
     Extractor::new().extract_finger(image, ppi, Some(finger))
 }
 
-/// Times [`Extractor::extract_finger`] and wraps the result in a [`Record`].
+/// Times [`Extractor::extract_weighed`] and wraps the result in a [`Record`].
 pub fn record(
     extractor: &mut Extractor,
     file: String,
     image: &GrayImage,
     ppi: u16,
-    finger: Option<Finger>,
+    weights: Option<&[f32; 5]>,
     started: Instant,
 ) -> Record {
-    let analysis = extractor.extract_finger(image, ppi, finger);
+    let analysis = extractor.extract_weighed(image, ppi, weights);
     let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     Record { file, analysis, ms }
 }

@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::analysis::{card_weights, Extractor, Record};
+use crate::analysis::{card_weights, record, Extractor, Record};
+use crate::finger_prior;
 use crate::input::{self, InputError, Limits};
 use crate::overlay;
 use crate::presence::NoPrint;
@@ -172,29 +173,18 @@ fn pool(threads: usize) -> Result<rayon::ThreadPool, BatchError> {
 /// Reads, analyses and (if asked) draws one file on the current thread's extractor.
 pub fn analyse_file(path: &Path, options: &BatchOptions) -> Outcome {
     let file = path.display().to_string();
-    let result = analyse_path(
-        path,
-        file.clone(),
-        options,
-        Weighing::Finger(options.finger),
-    );
+    let weights = finger_prior::weights(options.finger);
+    let result = analyse_path(path, file.clone(), options, weights);
     Outcome { file, result }
 }
 
-/// What a print's class is weighed by beyond the print.
-#[derive(Clone, Copy)]
-enum Weighing {
-    /// Its finger, where known ([`crate::finger_prior`]).
-    Finger(Option<Finger>),
-    /// These weights (its card's, [`crate::card_prior`]).
-    Weights([f32; 5]),
-}
-
+/// [`analyse_file`] with the class weighed by `weights` (a finger's,
+/// [`finger_prior::weights`], or a card's, [`card_weights`]).
 fn analyse_path(
     path: &Path,
     file: String,
     options: &BatchOptions,
-    weighing: Weighing,
+    weights: Option<[f32; 5]>,
 ) -> Result<Record, FileError> {
     let started = Instant::now();
     let decoded = input::load(path, &options.limits)?;
@@ -202,14 +192,14 @@ fn analyse_path(
     let record = EXTRACTOR.with(|e| {
         let mut extractor = e.borrow_mut();
         extractor.set_count_convention(options.count_convention);
-        let analysis = match weighing {
-            Weighing::Finger(finger) => extractor.extract_finger(&decoded.image, ppi, finger),
-            Weighing::Weights(weights) => {
-                extractor.extract_weighed(&decoded.image, ppi, Some(&weights))
-            }
-        };
-        let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
-        Record { file, analysis, ms }
+        record(
+            &mut extractor,
+            file,
+            &decoded.image,
+            ppi,
+            weights.as_ref(),
+            started,
+        )
     });
     record.analysis.check_print()?;
     if let Some(dir) = &options.overlay_dir {
@@ -243,35 +233,38 @@ pub fn run_card(
             .zip(Finger::ALL)
             .map(|(path, finger)| {
                 let file = path.display().to_string();
-                let result = analyse_path(
-                    path,
-                    file.clone(),
-                    &first_look,
-                    Weighing::Finger(Some(finger)),
-                );
+                let weights = finger_prior::weights(Some(finger));
+                let result = analyse_path(path, file.clone(), &first_look, weights);
                 Outcome { file, result }
             })
             .collect()
     });
-    let (fingers, analyses): (Vec<Finger>, Vec<crate::Analysis>) = Finger::ALL
-        .iter()
+    let card: Vec<(Finger, Option<[f32; 5]>)> = Finger::ALL
+        .into_iter()
         .zip(&outcomes)
-        .filter_map(|(&finger, o)| Some((finger, o.result.as_ref().ok()?.analysis.clone())))
-        .unzip();
-    let weights = card_weights(&fingers, &analyses);
-    for (finger, weights) in fingers.into_iter().zip(weights) {
+        .map(|(finger, o)| {
+            let read = o.result.as_ref().ok();
+            (finger, read.and_then(|r| r.analysis.details.probabilities))
+        })
+        .collect();
+    for ((finger, weights), outcome) in Finger::ALL
+        .into_iter()
+        .zip(card_weights(&card))
+        .zip(&mut outcomes)
+    {
         let k = finger.index();
-        let Outcome { file, result } = &mut outcomes[k];
+        let Outcome { file, result } = outcome;
         let Ok(record) = result else {
             continue;
         };
-        let stays = weights.is_some_and(|w| record.analysis.reweigh(&w));
+        // No card weights (too few prints read): its finger's stand.
+        let stays = weights.is_none_or(|w| record.analysis.reweigh(&w));
         // Read again where the class changes, and where an overlay is to be
         // drawn (so that it shows the reading given).
         if !stays || options.overlay_dir.is_some() {
-            let weighing = weights.map_or(Weighing::Finger(Some(finger)), Weighing::Weights);
+            let weights = weights.or_else(|| finger_prior::weights(Some(finger)));
             let first_ms = record.ms;
-            let again = pool.install(|| analyse_path(&files[k], file.clone(), options, weighing));
+            let again = pool.install(|| analyse_path(&files[k], file.clone(), options, weights));
             *result = again.map(|mut record| {
                 record.ms += first_ms;
                 record

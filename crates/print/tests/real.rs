@@ -487,7 +487,12 @@ fn a_card_of_whorls_reads_its_unsure_thumb_as_a_whorl() {
         .filter(|a| a.class == PatternClass::W)
         .count();
     assert_eq!(whorls, 6);
-    let weights = card_weights(&Finger::ALL, &alone);
+    let first_look: Vec<(Finger, Option<[f32; 5]>)> = Finger::ALL
+        .into_iter()
+        .zip(&alone)
+        .map(|(finger, a)| (finger, a.details.probabilities))
+        .collect();
+    let weights = card_weights(&first_look);
     for ((print, read), weights) in card.iter().zip(&together).zip(weights) {
         let again = extractor.extract_weighed(print.image, 500, weights.as_ref());
         assert_eq!(

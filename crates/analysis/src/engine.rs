@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use vantay_exchange::{PatternClass, Point, Reading};
-use vantay_print::input::{decode, Limits};
+use vantay_print::input::{decode, Decoded, Limits};
 use vantay_print::Finger;
 
 /// The engine's name and version, as results record it.
@@ -45,21 +45,10 @@ pub fn read_print_weighed(
     finger: Finger,
     weights: Option<[f32; 5]>,
 ) -> Result<StoredReading, String> {
-    let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
-    let ppi = decoded.ppi.unwrap_or(ppi);
-    // The package names the finger: the class weighs what that finger
-    // carries most often (vantay_print::finger_prior) until the card is read.
-    let weights = weights.or_else(|| vantay_print::finger_prior::weights(Some(finger)));
-    let mut analysis =
-        vantay_print::Extractor::new().extract_weighed(&decoded.image, ppi, weights.as_ref());
+    let (_, analysis, weights) = analyse(wsq, ppi, finger, weights)?;
     // A blank or smudged-over scan gets no made-up reading: the job fails
     // with the reason, and the analyst asks for a rescan.
     analysis.check_print().map_err(|e| e.to_string())?;
-    // A loop's delta found only on a second, looser look is counted less
-    // reliably (5 of 10 SD14 loops within one ridge of the examiner): the
-    // loop goes to an analyst to be counted, as it did before the engine
-    // looked again, rather than into an automatically signed result.
-    analysis.withdraw_recovered_delta();
     Ok(StoredReading {
         reading: reading_of(&analysis),
         probabilities: analysis.details.probabilities,
@@ -75,13 +64,32 @@ pub fn overlay_png(
     finger: Finger,
     weights: Option<[f32; 5]>,
 ) -> Result<Vec<u8>, String> {
+    let (decoded, analysis, _) = analyse(wsq, ppi, finger, weights)?;
+    vantay_print::overlay::png(&decoded.image, &analysis).map_err(|e| e.to_string())
+}
+
+/// Decodes the print and analyses it with `weights`, or its finger's where
+/// none are given; gives the decoded print, the analysis and the weights
+/// used.
+fn analyse(
+    wsq: &[u8],
+    ppi: u16,
+    finger: Finger,
+    weights: Option<[f32; 5]>,
+) -> Result<(Decoded, vantay_print::Analysis, Option<[f32; 5]>), String> {
     let decoded = decode(wsq, &Limits::default()).map_err(|e| e.to_string())?;
     let ppi = decoded.ppi.unwrap_or(ppi);
+    // The package names the finger: the class weighs what that finger
+    // carries most often (vantay_print::finger_prior) until the card is read.
     let weights = weights.or_else(|| vantay_print::finger_prior::weights(Some(finger)));
     let mut analysis =
         vantay_print::Extractor::new().extract_weighed(&decoded.image, ppi, weights.as_ref());
+    // A loop's delta found only on a second, looser look is counted less
+    // reliably (5 of 10 SD14 loops within one ridge of the examiner): the
+    // loop goes to an analyst to be counted, as it did before the engine
+    // looked again, rather than into an automatically signed result.
     analysis.withdraw_recovered_delta();
-    vantay_print::overlay::png(&decoded.image, &analysis).map_err(|e| e.to_string())
+    Ok((decoded, analysis, weights))
 }
 
 /// The exchange's reading of an analysis.

@@ -7,8 +7,12 @@
 //! whole test suite runs against both. Only the DDL's byte-array type
 //! ([`Backend::bytes_type`]) and the connection pragmas differ, and they
 //! differ here alone.
+//!
+//! [`ledger`] keeps the Merkle ledger in the same database, for both.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod ledger;
 
 use std::path::Path;
 use std::str::FromStr;

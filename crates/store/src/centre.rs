@@ -8,7 +8,7 @@ use argon2::Argon2;
 use chrono::{Duration, Utc};
 use sqlx::Row;
 use vantay_domain::{Agreement, CustomerId, Role, Staff, StaffId};
-use vantay_ledger::{Checkpoint, Frontier, Hash, SignedCheckpoint};
+use vantay_ledger::{Checkpoint, Hash, SignedCheckpoint};
 use vantay_vault::{CentreKeys, Keyring, MasterKey, WrappedCentreKeys, WrappedKey};
 
 use crate::journal::WriteTx;
@@ -84,10 +84,7 @@ impl Centre {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("INSERT INTO ledger_head (id, size, frontier) VALUES (1, 0, $1)")
-            .bind(Frontier::new().to_bytes())
-            .execute(&mut *tx)
-            .await?;
+        vantay_sql::ledger::create_head(&mut tx).await?;
         tx.commit().await?;
 
         let centre = Centre {

@@ -34,7 +34,9 @@ impl Db {
 
     /// The schema, in this engine's dialect.
     pub fn schema(&self) -> String {
-        self.backend.dialect(SCHEMA)
+        // The ledger's tables are vantay-sql's, shared with the analysis centre.
+        self.backend
+            .dialect(&[SCHEMA, vantay_sql::ledger::LEDGER_SCHEMA].concat())
     }
 }
 
@@ -127,19 +129,6 @@ CREATE TABLE IF NOT EXISTS prints (
     blob TEXT,
     missing_reason BYTES,
     PRIMARY KEY (case_id, finger, version)
-);
-CREATE TABLE IF NOT EXISTS ledger_entries (
-    seq BIGINT PRIMARY KEY,
-    leaf BYTES NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ledger_head (
-    id BIGINT PRIMARY KEY,
-    size BIGINT NOT NULL,
-    frontier BYTES NOT NULL
-);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    size BIGINT PRIMARY KEY,
-    signed TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS reports (
     case_id TEXT NOT NULL REFERENCES cases (id),

@@ -8,8 +8,9 @@
 //! all of it together with the rows it wrote.
 
 use chrono::Utc;
-use sqlx::{Any, Row, Transaction};
-use vantay_ledger::{Event, Frontier, Hash};
+use sqlx::{Any, Transaction};
+use vantay_ledger::{Event, Hash};
+use vantay_sql::ledger;
 
 use crate::{Actor, StoreError};
 
@@ -20,16 +21,9 @@ pub struct WriteTx<'c> {
     events: Vec<Event>,
 }
 
-/// Where the ledger stood after a commit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LedgerPosition {
-    /// Entries in the ledger.
-    pub size: u64,
-    /// The tree's root at that size.
-    pub root: Hash,
-    /// The signed checkpoint stored for that size.
-    pub checkpoint: String,
-}
+/// Where the ledger stood after a commit: its size, root and the signed
+/// checkpoint stored for that size.
+pub use vantay_sql::ledger::Appended as LedgerPosition;
 
 impl<'c> WriteTx<'c> {
     /// Opens the transaction and takes the ledger-head lock at once, before
@@ -39,10 +33,7 @@ impl<'c> WriteTx<'c> {
         actor: &Actor,
     ) -> Result<WriteTx<'c>, StoreError> {
         let mut tx = pool.begin().await?;
-        let locked = sqlx::query("UPDATE ledger_head SET size = size WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        if locked.rows_affected() != 1 {
+        if !ledger::lock_head(&mut tx).await? {
             return Err(StoreError::NotInitialised);
         }
         Ok(WriteTx {
@@ -70,47 +61,17 @@ impl<'c> WriteTx<'c> {
         mut self,
         sign: impl FnOnce(u64, Hash, i64) -> String,
     ) -> Result<LedgerPosition, StoreError> {
-        let head = sqlx::query("SELECT size, frontier FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut *self.tx)
-            .await?;
-        let size: i64 = head.try_get("size")?;
-        let mut frontier = Frontier::from_bytes(&head.try_get::<Vec<u8>, _>("frontier")?)
-            .map_err(|err| StoreError::Corrupt(format!("ledger head: {err}")))?;
-        if frontier.size() != size as u64 {
-            return Err(StoreError::Corrupt(
-                "ledger head size and frontier disagree".into(),
-            ));
-        }
-        for mut event in std::mem::take(&mut self.events) {
-            event.seq = frontier.size();
-            let leaf = event.to_leaf_bytes();
-            sqlx::query("INSERT INTO ledger_entries (seq, leaf) VALUES ($1, $2)")
-                .bind(event.seq as i64)
-                .bind(leaf)
-                .execute(&mut *self.tx)
-                .await?;
-            frontier.push(event.leaf_hash());
-        }
-        let (size, root) = (frontier.size(), frontier.root());
-        sqlx::query("UPDATE ledger_head SET size = $1, frontier = $2 WHERE id = 1")
-            .bind(size as i64)
-            .bind(frontier.to_bytes())
-            .execute(&mut *self.tx)
-            .await?;
-        let checkpoint = sign(size, root, Utc::now().timestamp_millis());
-        sqlx::query(
-            "INSERT INTO checkpoints (size, signed) VALUES ($1, $2) \
-             ON CONFLICT (size) DO UPDATE SET signed = excluded.signed",
-        )
-        .bind(size as i64)
-        .bind(&checkpoint)
-        .execute(&mut *self.tx)
-        .await?;
+        let events = std::mem::take(&mut self.events);
+        let now = Utc::now().timestamp_millis();
+        let appended = ledger::append(&mut self.tx, events, now, sign)
+            .await
+            .map_err(|err| match err {
+                ledger::LedgerTableError::Sql(err) => err.into(),
+                ledger::LedgerTableError::Corrupt(why) => {
+                    StoreError::Corrupt(format!("ledger head: {why}"))
+                }
+            })?;
         self.tx.commit().await?;
-        Ok(LedgerPosition {
-            size,
-            root,
-            checkpoint,
-        })
+        Ok(appended)
     }
 }

@@ -257,11 +257,9 @@ impl Store {
 
     /// The latest signed checkpoint, as text to keep outside the server.
     pub async fn latest_checkpoint(&self) -> Result<String, StoreError> {
-        let row = sqlx::query("SELECT signed FROM checkpoints ORDER BY size DESC LIMIT 1")
-            .fetch_optional(&self.db.pool)
+        vantay_sql::ledger::latest_checkpoint(&self.db.pool)
             .await?
-            .ok_or(StoreError::NotInitialised)?;
-        Ok(sqlx::Row::get(&row, "signed"))
+            .ok_or(StoreError::NotInitialised)
     }
 
     /// Closes the pool, waiting for connections to finish.

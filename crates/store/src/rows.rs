@@ -7,18 +7,7 @@
 
 use vantay_ledger::Hash;
 
-/// Length-prefixed SHA-256 over the parts: no two part lists collide.
-pub(crate) fn digest(parts: &[&[u8]]) -> Hash {
-    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
-    for part in parts {
-        bytes.extend_from_slice(&(part.len() as u64).to_be_bytes());
-        bytes.extend_from_slice(part);
-    }
-    Hash::of(&bytes)
-}
-
-/// The digest the ledger records for a row that was removed (erasure).
-pub(crate) const REMOVED: Hash = Hash([0u8; 32]);
+pub(crate) use vantay_sql::ledger::{digest, REMOVED};
 
 fn opt(value: &Option<String>) -> &[u8] {
     value.as_deref().map_or(b"\0null", str::as_bytes)

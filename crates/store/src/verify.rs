@@ -9,9 +9,8 @@ use std::collections::HashMap;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use ed25519_dalek::VerifyingKey;
-use futures_util::TryStreamExt;
 use sqlx::Row;
-use vantay_ledger::{Frontier, Hash, LedgerAudit, SignedCheckpoint};
+use vantay_ledger::Hash;
 
 use crate::blobs::BlobName;
 use crate::cases::{case_row, print_row};
@@ -58,24 +57,13 @@ impl Store {
             .meta("origin")
             .await?
             .ok_or(StoreError::NotInitialised)?;
-        let stored = self.signed_checkpoints(&mut report).await?;
-        let external = match external_checkpoint.map(SignedCheckpoint::parse) {
-            Some(Ok(checkpoint)) => Some(checkpoint),
-            Some(Err(err)) => {
-                report.problems.push(format!("external checkpoint: {err}"));
-                None
-            }
-            None => None,
-        };
-        let mut audit = LedgerAudit::new(&key, &origin, &stored, external.as_ref());
-        let recorded = self.replay_ledger(&mut audit).await?;
-        report.entries = audit.frontier().size();
-        self.check_head(&mut report, audit.frontier()).await?;
-        report
-            .problems
-            .extend(audit.finish().iter().map(|p| format!("ledger: {p}")));
-        self.check_rows(&mut report, &recorded).await?;
-        self.check_blobs(&mut report, &recorded)?;
+        let audited =
+            vantay_sql::ledger::audit(&self.db.pool, &key, &origin, external_checkpoint).await?;
+        report.entries = audited.entries;
+        report.checkpoints = audited.checkpoints;
+        report.problems = audited.problems;
+        self.check_rows(&mut report, &audited.recorded).await?;
+        self.check_blobs(&mut report, &audited.recorded)?;
         Ok(report)
     }
 
@@ -93,71 +81,6 @@ impl Store {
             })?;
         VerifyingKey::from_bytes(&bytes)
             .map_err(|_| StoreError::Corrupt("the stored verifying key is invalid".into()))
-    }
-
-    /// The stored checkpoints; one that does not even parse is a problem.
-    async fn signed_checkpoints(
-        &self,
-        report: &mut VerifyReport,
-    ) -> Result<Vec<SignedCheckpoint>, StoreError> {
-        let rows = sqlx::query("SELECT size, signed FROM checkpoints ORDER BY size")
-            .fetch_all(&self.db.pool)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let size: i64 = row.try_get("size")?;
-            match SignedCheckpoint::parse(&row.try_get::<String, _>("signed")?) {
-                Ok(checkpoint) if checkpoint.unverified().size == size as u64 => {
-                    out.push(checkpoint)
-                }
-                Ok(checkpoint) => report.problems.push(format!(
-                    "checkpoint {size}: it is signed for size {}",
-                    checkpoint.unverified().size
-                )),
-                Err(err) => report.problems.push(format!("checkpoint {size}: {err}")),
-            }
-        }
-        report.checkpoints = out.len();
-        Ok(out)
-    }
-
-    /// Streams the ledger through the audit and replays the digests it records.
-    async fn replay_ledger(&self, audit: &mut LedgerAudit) -> Result<Recorded, StoreError> {
-        let mut recorded = Recorded::new();
-        let mut rows =
-            sqlx::query("SELECT leaf FROM ledger_entries ORDER BY seq").fetch(&self.db.pool);
-        while let Some(row) = rows.try_next().await? {
-            let leaf: Vec<u8> = row.try_get("leaf")?;
-            if let Some(event) = audit.push_entry(&leaf) {
-                recorded.extend(event.digests);
-            }
-        }
-        Ok(recorded)
-    }
-
-    async fn check_head(
-        &self,
-        report: &mut VerifyReport,
-        frontier: &Frontier,
-    ) -> Result<(), StoreError> {
-        let head = sqlx::query("SELECT size, frontier FROM ledger_head WHERE id = 1")
-            .fetch_optional(&self.db.pool)
-            .await?;
-        let Some(head) = head else {
-            report
-                .problems
-                .push("ledger: the head row is missing".into());
-            return Ok(());
-        };
-        let size = head.try_get::<i64, _>("size")? as u64;
-        let stored = Frontier::from_bytes(&head.try_get::<Vec<u8>, _>("frontier")?);
-        if size != frontier.size() || stored.map(|f| f.root()).ok() != Some(frontier.root()) {
-            report.problems.push(format!(
-                "ledger: the head says {size} entries but {} entries with another root are stored",
-                frontier.size()
-            ));
-        }
-        Ok(())
     }
 
     async fn check_rows(
@@ -264,28 +187,11 @@ impl Store {
         }
         self.exchange_rows(&mut stored).await?;
         report.rows = stored.len();
-        let mut present = std::collections::HashSet::with_capacity(stored.len());
-        for (name, hash) in stored {
-            match recorded.get(&name) {
-                None => report.problems.push(format!("{name}: stored but never recorded in the ledger (added behind the centre's back)")),
-                Some(h) if *h == REMOVED => report.problems.push(format!("{name}: the ledger records it as erased, yet it is stored")),
-                Some(h) if *h != hash => report.problems.push(format!("{name}: differs from what the ledger recorded (changed, swapped or moved)")),
-                Some(_) => {}
-            }
-            present.insert(name);
-        }
-        let mut missing: Vec<&String> = recorded
-            .iter()
-            .filter(|(name, hash)| **hash != REMOVED && !name.starts_with("blobs/"))
-            .map(|(name, _)| name)
-            .filter(|name| !present.contains(*name))
-            .collect();
-        missing.sort();
-        for name in missing {
-            report.problems.push(format!(
-                "{name}: recorded in the ledger but no longer stored (deleted)"
-            ));
-        }
+        report
+            .problems
+            .extend(vantay_sql::ledger::compare_rows(recorded, stored, |name| {
+                name.starts_with("blobs/")
+            }));
         Ok(())
     }
 

@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use subtle::ConstantTimeEq;
 
+use crate::ledger::{Journal, Recorded, SYSTEM};
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
 /// A session ends this long after login, whatever happens.
@@ -200,6 +201,7 @@ impl AnalysisCentre {
             return Err(AnalystError::AgreementInFuture(agreement_signed));
         }
         let password = generate_password();
+        let mut journal = self.begin(SYSTEM).await?;
         let inserted = sqlx::query(
             "INSERT INTO analysts (username, display_name, agreement_signed, password_hash, \
              must_change_password, created_at) VALUES ($1, $2, $3, $4, 1, $5)",
@@ -209,13 +211,15 @@ impl AnalysisCentre {
         .bind(agreement_signed.to_string())
         .bind(hash_password(password.expose()))
         .bind(stamp(now))
-        .execute(&self.db.pool)
+        .execute(&mut *journal.tx)
         .await;
         match inserted {
             Ok(_) => {}
             Err(sqlx::Error::Database(_)) => return Err(AnalystError::Exists(username)),
             Err(err) => return Err(err.into()),
         }
+        record_analyst(&mut journal, "analyst.add", &username).await?;
+        self.commit(journal).await?;
         let analyst = Analyst {
             username,
             display_name: display_name.to_owned(),
@@ -258,13 +262,13 @@ impl AnalysisCentre {
     ) -> Result<OneTimePassword, AnalystError> {
         let username = parse_username(username)?;
         let password = generate_password();
-        let mut tx = self.db.pool.begin().await?;
+        let mut journal = self.begin(SYSTEM).await?;
         let updated = sqlx::query(
             "UPDATE analysts SET password_hash = $1, must_change_password = 1 WHERE username = $2",
         )
         .bind(hash_password(password.expose()))
         .bind(&username)
-        .execute(&mut *tx)
+        .execute(&mut *journal.tx)
         .await?;
         if updated.rows_affected() != 1 {
             return Err(AnalystError::Unknown(username));
@@ -273,9 +277,13 @@ impl AnalysisCentre {
             "DELETE FROM analyst_sessions WHERE username = $1",
             "DELETE FROM login_throttle WHERE username = $1",
         ] {
-            sqlx::query(sql).bind(&username).execute(&mut *tx).await?;
+            sqlx::query(sql)
+                .bind(&username)
+                .execute(&mut *journal.tx)
+                .await?;
         }
-        tx.commit().await?;
+        record_analyst(&mut journal, "analyst.password_reset", &username).await?;
+        self.commit(journal).await?;
         Ok(password)
     }
 
@@ -394,20 +402,21 @@ impl AnalysisCentre {
         if !verify_password(&hash, current) {
             return Err(AnalystError::LoginRefused);
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut journal = self.begin(&format!("analyst:{}", session.username)).await?;
         sqlx::query(
             "UPDATE analysts SET password_hash = $1, must_change_password = 0 WHERE username = $2",
         )
         .bind(hash_password(new))
         .bind(&session.username)
-        .execute(&mut *tx)
+        .execute(&mut *journal.tx)
         .await?;
         sqlx::query("DELETE FROM analyst_sessions WHERE username = $1 AND token_hash <> $2")
             .bind(&session.username)
             .bind(token_hash(token))
-            .execute(&mut *tx)
+            .execute(&mut *journal.tx)
             .await?;
-        tx.commit().await?;
+        record_analyst(&mut journal, "analyst.password_change", &session.username).await?;
+        self.commit(journal).await?;
         Ok(())
     }
 
@@ -553,6 +562,22 @@ fn parse_stamp(text: &str) -> Result<DateTime<Utc>, AnalysisError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| AnalysisError::Corrupt(format!("time '{text}'")))
+}
+
+/// Records an analyst's row as it now stands (never the password itself:
+/// the digest covers its Argon2 hash).
+async fn record_analyst(
+    journal: &mut Journal<'_>,
+    action: &str,
+    username: &str,
+) -> Result<(), AnalysisError> {
+    journal
+        .record_rows(
+            action,
+            format!("analysts/{username}"),
+            &[(Recorded::Analysts, "username = $1", &[username])],
+        )
+        .await
 }
 
 #[cfg(test)]

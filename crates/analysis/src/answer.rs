@@ -11,6 +11,7 @@ use vantay_vault::{open_field, seal_field, seal_package, PackageHeader, PublicId
 use crate::centre::package_aad;
 use crate::engine::ENGINE;
 use crate::jobs::JobOutcome;
+use crate::ledger::Recorded;
 use crate::receive::parse_fingers;
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
@@ -85,10 +86,11 @@ impl AnalysisCentre {
             &package_aad(&key, package, &field),
             &serde_json::to_vec(&outcome).expect("an outcome serialises"),
         );
+        let mut journal = self.begin(&format!("analyst:{analyst}")).await?;
         sqlx::query("DELETE FROM reviews WHERE package_id = $1 AND finger = $2")
             .bind(package.to_string())
             .bind(finger.code())
-            .execute(&self.db.pool)
+            .execute(&mut *journal.tx)
             .await?;
         sqlx::query(
             "INSERT INTO reviews (package_id, finger, analyst, outcome_ciphertext, reviewed_at) \
@@ -99,9 +101,21 @@ impl AnalysisCentre {
         .bind(analyst)
         .bind(sealed)
         .bind(stamp(Utc::now()))
-        .execute(&self.db.pool)
+        .execute(&mut *journal.tx)
         .await?;
-        Ok(())
+        let package = package.to_string();
+        journal
+            .record_rows(
+                "finger.review",
+                format!("prints/{package}/{}", finger.code()),
+                &[(
+                    Recorded::Reviews,
+                    "package_id = $1 AND finger = $2",
+                    &[package.as_str(), finger.code()],
+                )],
+            )
+            .await?;
+        self.commit(journal).await
     }
 
     /// Each finger's outcome so far: the analyst's review, else the engine's.
@@ -194,7 +208,8 @@ impl AnalysisCentre {
             self.work("answer", Some(package)).await?;
         }
         // A pass cut short (a worker stopped mid-way) is finished here.
-        self.weigh_card(package).await?;
+        let actor = format!("analyst:{analyst}");
+        self.weigh_card(package, &actor).await?;
         let reviewed: Vec<Finger> = self
             .reviews(package)
             .await?
@@ -242,6 +257,7 @@ impl AnalysisCentre {
             .await?;
         let header = PackageHeader::result_for(&work, now, Duration::days(RESULT_VALIDITY_DAYS));
         let bytes = seal_package(&header, &result.to_bytes(), &self.identity, &recipient)?;
+        let mut journal = self.begin(&actor).await?;
         let answered = sqlx::query(
             "UPDATE packages SET state = 'answered', answered_at = $1, result_id = $2, \
              result_sealed = $3 WHERE id = $4 AND state = 'received'",
@@ -250,11 +266,20 @@ impl AnalysisCentre {
         .bind(header.id.to_string())
         .bind(&bytes)
         .bind(package.to_string())
-        .execute(&self.db.pool)
+        .execute(&mut *journal.tx)
         .await?;
         if answered.rows_affected() != 1 {
             return Err(AnalysisError::AlreadyAnswered(package));
         }
+        let id = package.to_string();
+        journal
+            .record_rows(
+                "package.answer",
+                format!("packages/{id}"),
+                &[(Recorded::Packages, "id = $1", &[id.as_str()])],
+            )
+            .await?;
+        self.commit(journal).await?;
         let summary = AnswerSummary {
             result: header.id,
             package,

@@ -17,7 +17,8 @@ use uuid::Uuid;
 use vantay_domain::{Finger, PatternClass};
 
 use crate::engine::StoredReading;
-use crate::jobs::Stored;
+use crate::jobs::{seal_reading, Stored};
+use crate::ledger::Recorded;
 use crate::{AnalysisCentre, AnalysisError};
 
 impl AnalysisCentre {
@@ -25,7 +26,7 @@ impl AnalysisCentre {
     /// package is left to run (nothing happens before). Readings the engine
     /// kept no probabilities for (stored by an engine before the card pass)
     /// neither weigh nor are weighed.
-    pub(crate) async fn weigh_card(&self, package: Uuid) -> Result<(), AnalysisError> {
+    pub(crate) async fn weigh_card(&self, package: Uuid, actor: &str) -> Result<(), AnalysisError> {
         let outcomes = self.stored_outcomes(package).await?;
         if outcomes.iter().any(|(_, o)| matches!(o, Stored::Pending)) {
             return Ok(());
@@ -42,6 +43,7 @@ impl AnalysisCentre {
             .map(|(finger, stored)| (*finger, stored.probabilities))
             .collect();
         let weights = vantay_print::card_weights(&card);
+        let key = self.key_of(package).await?;
         let mut changed = Vec::new();
         for ((finger, stored), weights) in read.into_iter().zip(weights) {
             // None: too few prints read for a card; the finger's weights stand.
@@ -52,23 +54,42 @@ impl AnalysisCentre {
                 continue;
             }
             if let Some(weighed) = self.reweigh(package, finger, stored, weights).await? {
-                changed.push((finger, self.seal_reading(package, finger, &weighed).await?));
+                changed.push((finger, seal_reading(&key, package, finger, &weighed)));
             }
         }
-        let mut tx = self.db.pool.begin().await?;
-        for (finger, sealed) in changed {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let package = package.to_string();
+        let mut journal = self.begin(actor).await?;
+        for (finger, sealed) in &changed {
             sqlx::query(
                 "UPDATE jobs SET reading_ciphertext = $1 \
                  WHERE package_id = $2 AND finger = $3 AND state = 'done'",
             )
             .bind(sealed)
-            .bind(package.to_string())
+            .bind(&package)
             .bind(finger.code())
-            .execute(&mut *tx)
+            .execute(&mut *journal.tx)
             .await?;
         }
-        tx.commit().await?;
-        Ok(())
+        let fingers: Vec<&str> = changed.iter().map(|(finger, _)| finger.code()).collect();
+        let filter = format!(
+            "package_id = $1 AND finger IN ({})",
+            (2..fingers.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let values: Vec<&str> = std::iter::once(package.as_str()).chain(fingers).collect();
+        journal
+            .record_rows(
+                "card.weigh",
+                format!("packages/{package}"),
+                &[(Recorded::Readings, filter.as_str(), values.as_slice())],
+            )
+            .await?;
+        self.commit(journal).await
     }
 
     /// The fingers of `package` whose class the card changed: for each, the

@@ -11,6 +11,7 @@ use vantay_vault::{
 };
 
 use crate::db::Db;
+use crate::ledger::{Recorded, SYSTEM};
 use crate::{stamp, AnalysisError};
 
 /// An analysis centre with its keys open.
@@ -81,11 +82,13 @@ impl AnalysisCentre {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(AnalysisCentre {
+        let centre = AnalysisCentre {
             db,
             keyring,
             identity,
-        })
+        };
+        centre.start_ledger().await?;
+        Ok(centre)
     }
 
     /// Opens an installation with its master key.
@@ -126,11 +129,14 @@ impl AnalysisCentre {
                 .map_err(|_| AnalysisError::Tampered("the identity keys".into()))?;
         let identity = CentreKeys::unwrap(&keyring, &stored)
             .map_err(|_| AnalysisError::Tampered("the identity keys".into()))?;
-        Ok(AnalysisCentre {
+        let centre = AnalysisCentre {
             db,
             keyring,
             identity,
-        })
+        };
+        // An installation made before the ledger starts one here.
+        centre.start_ledger().await?;
+        Ok(centre)
     }
 
     /// The public identity line to give the centres it works for.
@@ -159,6 +165,7 @@ impl AnalysisCentre {
             fingerprint: identity.fingerprint().to_string(),
             identity: identity.to_line(),
         };
+        let mut journal = self.begin(SYSTEM).await?;
         let inserted = sqlx::query(
             "INSERT INTO partners (name, identity, fingerprint, added_at) VALUES ($1, $2, $3, $4)",
         )
@@ -166,13 +173,24 @@ impl AnalysisCentre {
         .bind(&partner.identity)
         .bind(&partner.fingerprint)
         .bind(stamp(chrono::Utc::now()))
-        .execute(&self.db.pool)
+        .execute(&mut *journal.tx)
         .await;
         match inserted {
-            Ok(_) => Ok(partner),
-            Err(sqlx::Error::Database(_)) => Err(AnalysisError::PartnerExists(name.to_owned())),
-            Err(err) => Err(err.into()),
+            Ok(_) => {}
+            Err(sqlx::Error::Database(_)) => {
+                return Err(AnalysisError::PartnerExists(name.to_owned()))
+            }
+            Err(err) => return Err(err.into()),
         }
+        journal
+            .record_rows(
+                "partner.add",
+                format!("partners/{}", partner.name),
+                &[(Recorded::Partners, "name = $1", &[&partner.name])],
+            )
+            .await?;
+        self.commit(journal).await?;
+        Ok(partner)
     }
 
     /// The pinned centres.

@@ -30,7 +30,9 @@ impl Db {
     }
 
     pub fn schema(&self) -> String {
-        self.backend.dialect(SCHEMA)
+        // The ledger's tables are vantay-sql's, kept as the centre keeps its own.
+        self.backend
+            .dialect(&[SCHEMA, vantay_sql::ledger::LEDGER_SCHEMA].concat())
     }
 }
 

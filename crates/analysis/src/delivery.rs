@@ -7,6 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 use vantay_vault::request::{RequestAuth, RequestTarget};
 
+use crate::ledger::{Recorded, SYSTEM};
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
 /// A sealed result not yet delivered to the centre.
@@ -72,11 +73,26 @@ impl AnalysisCentre {
         package: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(), AnalysisError> {
-        sqlx::query("UPDATE packages SET delivered_at = COALESCE(delivered_at, $1) WHERE id = $2")
-            .bind(stamp(now))
-            .bind(package.to_string())
-            .execute(&self.db.pool)
+        let mut journal = self.begin(SYSTEM).await?;
+        let updated = sqlx::query(
+            "UPDATE packages SET delivered_at = $1 WHERE id = $2 AND delivered_at IS NULL",
+        )
+        .bind(stamp(now))
+        .bind(package.to_string())
+        .execute(&mut *journal.tx)
+        .await?;
+        // Delivered before: nothing changed, nothing to record.
+        if updated.rows_affected() == 0 {
+            return Ok(());
+        }
+        let id = package.to_string();
+        journal
+            .record_rows(
+                "result.deliver",
+                format!("packages/{id}"),
+                &[(Recorded::Packages, "id = $1", &[id.as_str()])],
+            )
             .await?;
-        Ok(())
+        self.commit(journal).await
     }
 }

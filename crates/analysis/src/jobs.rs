@@ -12,11 +12,12 @@ use sqlx::Row;
 use uuid::Uuid;
 use vantay_domain::Finger;
 use vantay_exchange::Reading;
-use vantay_vault::{open_field, seal_field};
+use vantay_vault::{open_field, seal_field, DataKey};
 
 use crate::centre::package_aad;
 use crate::db::Backend;
 use crate::engine::{read_print_weighed, StoredReading, ENGINE};
+use crate::ledger::Recorded;
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
 /// What a [`AnalysisCentre::work`] run did.
@@ -83,7 +84,7 @@ impl AnalysisCentre {
     ) -> Result<WorkReport, AnalysisError> {
         let mut report = WorkReport::default();
         while let Some(job) = self.take_job(worker, package).await? {
-            if self.run_job(&job).await? {
+            if self.run_job(&job, worker).await? {
                 report.done += 1;
             } else {
                 report.failed += 1;
@@ -156,18 +157,32 @@ impl AnalysisCentre {
 
     /// Runs the engine on the job's print; `true` when it read it. The
     /// last job of a package then weighs the card ([`Self::weigh_card`]).
-    async fn run_job(&self, job: &Job) -> Result<bool, AnalysisError> {
-        let read = self.run_engine(job).await?;
-        self.weigh_card(job.package).await?;
+    async fn run_job(&self, job: &Job, worker: &str) -> Result<bool, AnalysisError> {
+        let actor = format!("worker:{worker}");
+        let read = self.run_engine(job, &actor).await?;
+        self.weigh_card(job.package, &actor).await?;
         Ok(read)
     }
 
-    async fn run_engine(&self, job: &Job) -> Result<bool, AnalysisError> {
-        let reading = self.read(job.package, job.finger, None).await?;
+    /// Reads the job's print and stores the reading (or why it failed),
+    /// recording both the look at the print and what was stored.
+    async fn run_engine(&self, job: &Job, actor: &str) -> Result<bool, AnalysisError> {
+        let reading = match self.read(job.package, job.finger, None).await? {
+            Ok(reading) => Ok(seal_reading(
+                &self.key_of(job.package).await?,
+                job.package,
+                job.finger,
+                &reading,
+            )),
+            Err(why) => Err(why),
+        };
         let done_at = stamp(chrono::Utc::now());
-        match reading {
-            Ok(reading) => {
-                let sealed = self.seal_reading(job.package, job.finger, &reading).await?;
+        let (package, finger) = (job.package.to_string(), job.finger.code());
+        let object = format!("prints/{package}/{finger}");
+        // Opened only now: the ledger's lock is held for the writes alone.
+        let mut journal = self.begin(actor).await?;
+        let read = match reading {
+            Ok(sealed) => {
                 sqlx::query(
                     "UPDATE jobs SET state = 'done', done_at = $1, engine = $2, reading_ciphertext = $3 WHERE id = $4",
                 )
@@ -175,9 +190,20 @@ impl AnalysisCentre {
                 .bind(ENGINE)
                 .bind(sealed)
                 .bind(&job.id)
-                .execute(&self.db.pool)
+                .execute(&mut *journal.tx)
                 .await?;
-                Ok(true)
+                journal
+                    .record_rows(
+                        "print.read",
+                        object,
+                        &[(
+                            Recorded::Readings,
+                            "package_id = $1 AND finger = $2",
+                            &[package.as_str(), finger],
+                        )],
+                    )
+                    .await?;
+                true
             }
             Err(why) => {
                 sqlx::query(
@@ -187,11 +213,14 @@ impl AnalysisCentre {
                 .bind(ENGINE)
                 .bind(why)
                 .bind(&job.id)
-                .execute(&self.db.pool)
+                .execute(&mut *journal.tx)
                 .await?;
-                Ok(false)
+                journal.record("print.unreadable", object, Vec::new());
+                false
             }
-        }
+        };
+        self.commit(journal).await?;
+        Ok(read)
     }
 
     /// The engine's reading of one finger of `package`, its class weighed
@@ -214,19 +243,29 @@ impl AnalysisCentre {
     /// The print of one finger with the engine's overlay drawn on it (PNG),
     /// read as its reading was made (the same weights: the finger's, or
     /// the card's), so that its lines are the reading's; the inner `Err`
-    /// says why the print cannot be drawn.
+    /// says why the print cannot be drawn. The look is recorded in the
+    /// ledger under `analyst` before the print is decrypted.
     pub async fn overlay_png(
         &self,
         package: Uuid,
         finger: Finger,
+        analyst: &str,
     ) -> Result<Result<Vec<u8>, String>, AnalysisError> {
-        let weights =
-            self.stored_outcomes(package).await?.into_iter().find_map(
-                |(f, outcome)| match outcome {
-                    Stored::Done(stored) if f == finger => stored.weights,
-                    _ => None,
-                },
-            );
+        self.record_access(
+            &format!("analyst:{analyst}"),
+            "print.view",
+            format!("prints/{package}/{}", finger.code()),
+        )
+        .await?;
+        // Only this finger's reading is opened, for the weights it was made with.
+        let weights = self
+            .stored_outcomes_of(package, Some(finger))
+            .await?
+            .into_iter()
+            .find_map(|(_, outcome)| match outcome {
+                Stored::Done(stored) => stored.weights,
+                _ => None,
+            });
         let print = self.print(package, finger).await?;
         tokio::task::spawn_blocking(move || {
             crate::engine::overlay_png(&print.wsq, print.ppi, finger, weights)
@@ -235,20 +274,9 @@ impl AnalysisCentre {
         .map_err(|e| AnalysisError::Corrupt(format!("the overlay task stopped: {e}")))
     }
 
-    /// A reading sealed under the package's key, bound to its finger.
-    pub(crate) async fn seal_reading(
-        &self,
-        package: Uuid,
-        finger: Finger,
-        reading: &StoredReading,
-    ) -> Result<Vec<u8>, AnalysisError> {
-        let key = self.package_key(package, &self.package_row(package).await?)?;
-        let field = format!("reading:{finger}");
-        Ok(seal_field(
-            &key,
-            &package_aad(&key, package, &field),
-            &serde_json::to_vec(reading).expect("a reading serialises"),
-        ))
+    /// The data key of `package`.
+    pub(crate) async fn key_of(&self, package: Uuid) -> Result<DataKey, AnalysisError> {
+        self.package_key(package, &self.package_row(package).await?)
     }
 
     /// Jobs by state (of one package, when given).
@@ -303,9 +331,19 @@ impl AnalysisCentre {
         &self,
         package: Uuid,
     ) -> Result<Vec<(Finger, Stored)>, AnalysisError> {
-        let key = self.package_key(package, &self.package_row(package).await?)?;
-        let rows = sqlx::query("SELECT * FROM jobs WHERE package_id = $1")
+        self.stored_outcomes_of(package, None).await
+    }
+
+    /// [`Self::stored_outcomes`], of one finger only when given.
+    async fn stored_outcomes_of(
+        &self,
+        package: Uuid,
+        only: Option<Finger>,
+    ) -> Result<Vec<(Finger, Stored)>, AnalysisError> {
+        let key = self.key_of(package).await?;
+        let rows = sqlx::query("SELECT * FROM jobs WHERE package_id = $1 AND finger LIKE $2")
             .bind(package.to_string())
+            .bind(only.map_or("%", Finger::code))
             .fetch_all(&self.db.pool)
             .await?;
         let mut out = Vec::new();
@@ -336,4 +374,19 @@ impl AnalysisCentre {
         out.sort_by_key(|(f, _)| f.position());
         Ok(out)
     }
+}
+
+/// A reading sealed under its package's key, bound to its finger.
+pub(crate) fn seal_reading(
+    key: &DataKey,
+    package: Uuid,
+    finger: Finger,
+    reading: &StoredReading,
+) -> Vec<u8> {
+    let field = format!("reading:{finger}");
+    seal_field(
+        key,
+        &package_aad(key, package, &field),
+        &serde_json::to_vec(reading).expect("a reading serialises"),
+    )
 }

@@ -18,7 +18,9 @@
 //!    and the engine version, encrypted to the centre that sent the package.
 //!
 //! Nothing is stored unencrypted: prints, readings and reviews are sealed
-//! under a data key per package, wrapped by the master key's keyring.
+//! under a data key per package, wrapped by the master key's keyring. Every
+//! write and every look at a print is an event of the installation's own
+//! Merkle ledger ([`AnalysisCentre::verify`], [`AnalysisCentre::checkpoint`]).
 #![deny(missing_docs)]
 
 mod analysts;
@@ -29,6 +31,7 @@ mod db;
 mod delivery;
 pub mod engine;
 mod jobs;
+mod ledger;
 mod receive;
 
 pub use analysts::{
@@ -42,6 +45,7 @@ pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};
 pub use delivery::PendingResult;
 pub use jobs::{JobCounts, WorkReport, STALE_JOB};
+pub use ledger::VerifyReport;
 pub use receive::{PackageSummary, Received};
 
 use uuid::Uuid;

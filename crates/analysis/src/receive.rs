@@ -10,6 +10,7 @@ use vantay_exchange::{WorkPayload, WorkPrint};
 use vantay_vault::{open_field, open_package, seal_field, PackageHeader, PackageKind};
 
 use crate::centre::package_aad;
+use crate::ledger::{Recorded, SYSTEM};
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
 /// A received package, opened: what `open --out DIR` lays out.
@@ -69,7 +70,11 @@ impl AnalysisCentre {
             .fetch_optional(&self.db.pool)
             .await?
             .is_some();
-        if !known {
+        if known {
+            // Opened again: its prints are in the caller's hands once more.
+            self.record_access(SYSTEM, "package.reopen", format!("packages/{}", header.id))
+                .await?;
+        } else {
             self.store_package(&header, &work, now).await?;
         }
         Ok(Received {
@@ -92,7 +97,8 @@ impl AnalysisCentre {
             age_band: work.age_band.clone(),
         })
         .expect("facts serialise");
-        let mut tx = self.db.pool.begin().await?;
+        let mut journal = self.begin(SYSTEM).await?;
+        let tx = &mut journal.tx;
         sqlx::query(
             "INSERT INTO packages (id, partner_fingerprint, pseudonym, header, key_wrapped_by, \
              key_generation, wrapped_key, facts_ciphertext, fingers, received_at, expires_at, state) \
@@ -109,7 +115,7 @@ impl AnalysisCentre {
         .bind(finger_codes(&work.fingers()))
         .bind(stamp(now))
         .bind(stamp(header.expires))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         for print in &work.prints {
             let field = format!("print:{}", print.finger);
@@ -123,7 +129,7 @@ impl AnalysisCentre {
             .bind(print.width as i64)
             .bind(print.height as i64)
             .bind(seal_field(&key, &package_aad(&key, id, &field), &print.wsq))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             sqlx::query(
                 "INSERT INTO jobs (id, package_id, finger, state) VALUES ($1, $2, $3, 'queued')",
@@ -131,11 +137,21 @@ impl AnalysisCentre {
             .bind(Uuid::now_v7().to_string())
             .bind(id.to_string())
             .bind(print.finger.code())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        tx.commit().await?;
-        Ok(())
+        let id = id.to_string();
+        journal
+            .record_rows(
+                "package.receive",
+                format!("packages/{id}"),
+                &[
+                    (Recorded::Packages, "id = $1", &[&id]),
+                    (Recorded::Prints, "package_id = $1", &[&id]),
+                ],
+            )
+            .await?;
+        self.commit(journal).await
     }
 
     /// Every package received, newest first.
@@ -158,8 +174,13 @@ impl AnalysisCentre {
             .ok_or(AnalysisError::NoPackage(id))
     }
 
-    /// One print of a package, decrypted.
-    pub async fn print(&self, package: Uuid, finger: Finger) -> Result<WorkPrint, AnalysisError> {
+    /// One print of a package, decrypted. Whoever asks for it records why
+    /// (a worker's reading, an analyst's overlay).
+    pub(crate) async fn print(
+        &self,
+        package: Uuid,
+        finger: Finger,
+    ) -> Result<WorkPrint, AnalysisError> {
         let key = self.package_key(package, &self.package_row(package).await?)?;
         let row = sqlx::query("SELECT * FROM prints WHERE package_id = $1 AND finger = $2")
             .bind(package.to_string())

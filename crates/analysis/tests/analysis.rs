@@ -360,15 +360,7 @@ async fn jobs_of_a_dead_worker_are_taken_again() {
         .receive(&w.dispatch(case).await, Utc::now())
         .await
         .unwrap();
-    let url = format!(
-        "sqlite://{}",
-        w.dir
-            .join("lab")
-            .join(vantay_analysis::SQLITE_FILE)
-            .display()
-    );
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let pool = lab_pool(&w).await;
     let stamp = |at: chrono::DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let long_ago = Utc::now() - vantay_analysis::STALE_JOB - chrono::Duration::minutes(1);
     for (finger, taken_at) in [("R1", long_ago), ("R2", Utc::now())] {
@@ -440,6 +432,151 @@ async fn the_card_weighs_each_reading() {
     assert!(alone
         .iter()
         .all(|(f, class, _)| *class != classes[f.index()]));
-    let png = w.lab.overlay_png(id, Finger::L1).await.unwrap().unwrap();
+    let png = w
+        .lab
+        .overlay_png(id, Finger::L1, "analyst-1")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(png.starts_with(b"\x89PNG"));
+}
+
+/// The analysis centre's own ledger: what it received, read, showed and
+/// signed is recorded, `verify` finds the stored rows as recorded, and a
+/// review changed, a print swapped or deleted behind its back is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_records_each_step_and_verify_names_changes() {
+    let Some(w) = world().await else { return };
+    let (_, received) = w.received_case(11).await;
+    let id = received.header.id;
+    w.lab.work("worker-1", None).await.unwrap();
+    let png = w
+        .lab
+        .overlay_png(id, Finger::R3, "analyst-1")
+        .await
+        .unwrap();
+    assert!(png.unwrap().starts_with(b"\x89PNG"));
+    for (finger, outcome) in w.lab.current_outcomes(id).await.unwrap() {
+        w.lab
+            .review(id, finger, "analyst-1", outcome.unwrap())
+            .await
+            .unwrap();
+    }
+    w.lab
+        .answer(id, "analyst-1", false, Utc::now())
+        .await
+        .unwrap();
+    let report = w.lab.verify(None).await.unwrap();
+    assert!(report.is_intact(), "{:?}", report.problems);
+    let kept = w.lab.checkpoint().await.unwrap();
+    assert!(w.lab.verify(Some(&kept)).await.unwrap().is_intact());
+
+    let pool = lab_pool(&w).await;
+    let events: Vec<vantay_ledger::Event> =
+        sqlx::query("SELECT leaf FROM ledger_entries ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                use sqlx::Row;
+                vantay_ledger::Event::from_leaf_bytes(&row.get::<Vec<u8>, _>("leaf")).unwrap()
+            })
+            .collect();
+    let done = |action: &str, actor: &str| {
+        events
+            .iter()
+            .filter(|e| e.action == action && e.actor == actor)
+            .count()
+    };
+    assert_eq!(done("package.receive", "system"), 1);
+    assert_eq!(
+        done("print.read", "worker:worker-1") + done("print.unreadable", "worker:worker-1"),
+        10
+    );
+    assert_eq!(done("print.view", "analyst:analyst-1"), 1);
+    assert_eq!(done("finger.review", "analyst:analyst-1"), 10);
+    assert_eq!(done("package.answer", "analyst:analyst-1"), 1);
+
+    for sql in [
+        "UPDATE reviews SET analyst = 'someone-else' WHERE finger = 'R1'",
+        "UPDATE prints SET ciphertext = (SELECT ciphertext FROM prints WHERE finger = 'R3') WHERE finger = 'R2'",
+        "DELETE FROM prints WHERE finger = 'L5'",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let problems = w.lab.verify(Some(&kept)).await.unwrap().problems;
+    for expected in [
+        format!(
+            "reviews/{id}/R1: differs from what the ledger recorded (changed, swapped or moved)"
+        ),
+        format!(
+            "prints/{id}/R2: differs from what the ledger recorded (changed, swapped or moved)"
+        ),
+        format!("prints/{id}/L5: recorded in the ledger but no longer stored (deleted)"),
+    ] {
+        assert!(
+            problems.contains(&expected),
+            "{expected} not in {problems:?}"
+        );
+    }
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+/// A pool on the analysis centre's SQLite file, to change it behind its back.
+async fn lab_pool(w: &World) -> sqlx::AnyPool {
+    let url = format!(
+        "sqlite://{}",
+        w.dir
+            .join("lab")
+            .join(vantay_analysis::SQLITE_FILE)
+            .display()
+    );
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&url).await.unwrap()
+}
+
+/// An installation made before the analysis centre kept a ledger starts
+/// one when it is next opened, taking the rows it holds as they stand; a
+/// change after that is found as anywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_installation_without_a_ledger_starts_one_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let place = dir.path().join("lab");
+    let master = MasterKey::generate();
+    let lab = AnalysisCentre::init(&place, None, &master, "lab-old")
+        .await
+        .unwrap();
+    let hanoi = vantay_vault::CentreKeys::generate("hanoi")
+        .unwrap()
+        .public();
+    lab.add_partner("hanoi", &hanoi).await.unwrap();
+    lab.close().await;
+    let url = format!(
+        "sqlite://{}",
+        place.join(vantay_analysis::SQLITE_FILE).display()
+    );
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    for table in ["ledger_entries", "ledger_head", "checkpoints"] {
+        sqlx::query(&format!("DROP TABLE {table}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+
+    let lab = AnalysisCentre::unlock(&place, None, &master).await.unwrap();
+    let report = lab.verify(None).await.unwrap();
+    assert!(report.is_intact(), "{:?}", report.problems);
+    assert_eq!(report.entries, 1, "one ledger.start");
+    sqlx::query("UPDATE partners SET identity = 'someone else' WHERE name = 'hanoi'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        lab.verify(None).await.unwrap().problems,
+        ["partners/hanoi: differs from what the ledger recorded (changed, swapped or moved)"]
+    );
+    pool.close().await;
 }

@@ -465,6 +465,18 @@ fn reviewed_answer_through_the_command_line() {
     );
     let shown = centre.ok(&["case", "show", &case]);
     assert!(shown.contains("case.rescan"), "{shown}");
+
+    // The analysis centre's own ledger holds all of it, and its checkpoint,
+    // kept outside, is what `verify` checks the installation against.
+    let kept = root.join("lab-checkpoint.txt");
+    std::fs::write(&kept, lab.ok(&["checkpoint"])).unwrap();
+    let out = lab.run(&["verify", "--checkpoint", kept.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("intact: "));
 }
 
 /// Steps 5–8 at the command line, after a real exchange: the admin reviews

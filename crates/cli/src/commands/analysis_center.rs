@@ -14,6 +14,7 @@ use vantay_print::classify::Subtype;
 use vantay_server::client::CentreConnection;
 use vantay_vault::MasterKey;
 
+use crate::commands::centre::VerifyArgs;
 use crate::commands::exchange::{print_pinned, write_new, PartnerCommand};
 use crate::commands::serve::{serve_until_interrupted, RemoteArgs, ServeArgs};
 use crate::context::Location;
@@ -89,6 +90,13 @@ pub enum AnalysisCommand {
     Analyst(AnalystCommand),
     /// Serve the analysts' web pages over HTTPS.
     Serve(ServeArgs),
+    /// Print the latest signed checkpoint of this installation's ledger
+    /// (keep it elsewhere; later `verify --checkpoint FILE`).
+    Checkpoint,
+    /// Check every ledger entry and checkpoint, and every stored package,
+    /// print, reading, review, partner and analyst against the ledger: exit
+    /// 0 when intact, 1 with one line per problem.
+    Verify(VerifyArgs),
     /// Fetch the packages a centre has waiting for us over HTTPS, and receive them.
     Pull(RemoteArgs),
     /// Deliver the answered results a centre does not hold yet over HTTPS.
@@ -239,6 +247,9 @@ pub async fn run(location: &Location, command: AnalysisCommand) -> anyhow::Resul
             )
             .await?;
         }
+        // The text ends its own last line.
+        AnalysisCommand::Checkpoint => print!("{}", place.open().await?.checkpoint().await?),
+        AnalysisCommand::Verify(args) => return verify(&place, &args).await,
         AnalysisCommand::Pull(remote) => {
             let lab = place.open().await?;
             let centre = connect(&lab, &remote).await?;
@@ -256,6 +267,22 @@ pub async fn run(location: &Location, command: AnalysisCommand) -> anyhow::Resul
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(place: &Place, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let external = args.external_checkpoint()?;
+    let report = place.open().await?.verify(external.as_deref()).await?;
+    if report.is_intact() {
+        eprintln!(
+            "intact: {} ledger entries, {} checkpoints, {} rows",
+            report.entries, report.checkpoints, report.rows
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for problem in &report.problems {
+        println!("{problem}");
+    }
+    Ok(ExitCode::from(1))
 }
 
 async fn init(place: &Place, name: &str) -> anyhow::Result<()> {

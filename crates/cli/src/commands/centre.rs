@@ -143,15 +143,22 @@ pub struct VerifyArgs {
     pub checkpoint: Option<PathBuf>,
 }
 
+impl VerifyArgs {
+    /// The text of `--checkpoint`, when given.
+    pub fn external_checkpoint(&self) -> anyhow::Result<Option<String>> {
+        self.checkpoint
+            .as_ref()
+            .map(|path| {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))
+            })
+            .transpose()
+    }
+}
+
 /// Checks the whole store: exit 0 when intact, 1 with one line per problem.
 pub async fn verify(location: &Location, args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let external = match &args.checkpoint {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        ),
-        None => None,
-    };
+    let external = args.external_checkpoint()?;
     let store = location.store().await?;
     let report = store.verify(external.as_deref()).await?;
     if report.is_intact() {

@@ -427,12 +427,12 @@ fn parse_finger(code: &str) -> Result<Finger, PageError> {
 /// engine's overlay, made in memory from the decrypted print.
 pub async fn overlay(
     State(centre): State<Arc<AnalysisCentre>>,
-    _analyst: Analyst,
+    analyst: Analyst,
     Path((id, finger)): Path<(Uuid, String)>,
 ) -> Result<Response, PageError> {
     let finger = parse_finger(&finger)?;
     let png = centre
-        .overlay_png(id, finger)
+        .overlay_png(id, finger, &analyst.session.username)
         .await?
         .map_err(|e| PageError::Internal(format!("overlay of {finger} in package {id}: {e}")))?;
     Ok(([(CONTENT_TYPE, "image/png")], png).into_response())

@@ -272,13 +272,7 @@ impl AnalysisCentre {
             return Err(AnalysisError::AlreadyAnswered(package));
         }
         let id = package.to_string();
-        journal
-            .record_rows(
-                "package.answer",
-                format!("packages/{id}"),
-                &[(Recorded::Packages, "id = $1", &[id.as_str()])],
-            )
-            .await?;
+        journal.record_package("package.answer", &id).await?;
         self.commit(journal).await?;
         let summary = AnswerSummary {
             result: header.id,

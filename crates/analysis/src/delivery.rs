@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 use vantay_vault::request::{RequestAuth, RequestTarget};
 
-use crate::ledger::{Recorded, SYSTEM};
+use crate::ledger::SYSTEM;
 use crate::{stamp, AnalysisCentre, AnalysisError};
 
 /// A sealed result not yet delivered to the centre.
@@ -86,13 +86,7 @@ impl AnalysisCentre {
             return Ok(());
         }
         let id = package.to_string();
-        journal
-            .record_rows(
-                "result.deliver",
-                format!("packages/{id}"),
-                &[(Recorded::Packages, "id = $1", &[id.as_str()])],
-            )
-            .await?;
+        journal.record_package("result.deliver", &id).await?;
         self.commit(journal).await
     }
 }

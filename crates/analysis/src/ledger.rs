@@ -12,7 +12,6 @@
 //! Sessions and login throttling are not recorded: they change on every
 //! page and protect nothing by being kept.
 
-use chrono::Utc;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use vantay_ledger::{Checkpoint, Event, Hash, SignedCheckpoint};
@@ -236,16 +235,20 @@ impl Journal<'_> {
         Ok(())
     }
 
+    /// Records `action` on package `id` with its row as it now stands.
+    pub async fn record_package(&mut self, action: &str, id: &str) -> Result<(), AnalysisError> {
+        self.record_rows(
+            action,
+            format!("packages/{id}"),
+            &[(Recorded::Packages, "id = $1", &[id])],
+        )
+        .await
+    }
+
     /// Records `action` on `object` with the given digests (none for a read).
     pub fn record(&mut self, action: &str, object: String, digests: Vec<(String, Hash)>) {
-        self.events.push(Event {
-            seq: 0, // numbered at commit
-            at: Utc::now().timestamp_millis(),
-            actor: self.actor.clone(),
-            action: action.to_owned(),
-            object,
-            digests,
-        });
+        self.events
+            .push(table::event(&self.actor, action, object, digests));
     }
 }
 
@@ -286,17 +289,10 @@ impl AnalysisCentre {
     /// Appends the journal's events, signs a checkpoint and commits it all.
     pub(crate) async fn commit(&self, mut journal: Journal<'_>) -> Result<(), AnalysisError> {
         let events = std::mem::take(&mut journal.events);
-        let now = Utc::now().timestamp_millis();
-        table::append(&mut journal.tx, events, now, |size, root, time| {
+        table::append(&mut journal.tx, events, |size, root, time| {
             self.sign(size, root, time)
         })
-        .await
-        .map_err(|err| match err {
-            table::LedgerTableError::Sql(err) => err.into(),
-            table::LedgerTableError::Corrupt(why) => {
-                AnalysisError::Corrupt(format!("ledger head: {why}"))
-            }
-        })?;
+        .await?;
         journal.tx.commit().await?;
         Ok(())
     }

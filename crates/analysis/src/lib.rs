@@ -141,6 +141,17 @@ pub enum AnalysisError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<vantay_sql::ledger::LedgerTableError> for AnalysisError {
+    fn from(err: vantay_sql::ledger::LedgerTableError) -> AnalysisError {
+        match err {
+            vantay_sql::ledger::LedgerTableError::Sql(err) => err.into(),
+            vantay_sql::ledger::LedgerTableError::Corrupt(why) => {
+                AnalysisError::Corrupt(format!("ledger head: {why}"))
+            }
+        }
+    }
+}
+
 fn codes(fingers: &[Finger]) -> String {
     fingers
         .iter()

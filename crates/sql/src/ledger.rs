@@ -91,13 +91,30 @@ pub struct Appended {
     pub checkpoint: String,
 }
 
+/// An event by `actor`, stamped now; [`append`] numbers it.
+pub fn event(actor: &str, action: &str, object: String, digests: Vec<(String, Hash)>) -> Event {
+    Event {
+        seq: 0,
+        at: now_ms(),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        object,
+        digests,
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
+
 /// Appends `events` (numbered here, from the head), moves the head, and
 /// stores the checkpoint `sign(size, root, now_ms)` returns. The caller
 /// holds [`lock_head`] and commits.
 pub async fn append(
     conn: &mut AnyConnection,
     events: Vec<Event>,
-    now_ms: i64,
     sign: impl FnOnce(u64, Hash, i64) -> String,
 ) -> Result<Appended, LedgerTableError> {
     let head = sqlx::query("SELECT size, frontier FROM ledger_head WHERE id = 1")
@@ -127,7 +144,7 @@ pub async fn append(
         .bind(frontier.to_bytes())
         .execute(&mut *conn)
         .await?;
-    let checkpoint = sign(size, root, now_ms);
+    let checkpoint = sign(size, root, now_ms());
     sqlx::query(
         "INSERT INTO checkpoints (size, signed) VALUES ($1, $2) \
          ON CONFLICT (size) DO UPDATE SET signed = excluded.signed",

@@ -7,7 +7,6 @@
 //! updates the head's frontier and stores a signed checkpoint, and commits
 //! all of it together with the rows it wrote.
 
-use chrono::Utc;
 use sqlx::{Any, Transaction};
 use vantay_ledger::{Event, Hash};
 use vantay_sql::ledger;
@@ -46,14 +45,8 @@ impl<'c> WriteTx<'c> {
     /// Records an event: `action` on `object`, with the digests of what was
     /// written (or [`crate::rows::REMOVED`] for what was removed).
     pub(crate) fn record(&mut self, action: &str, object: String, digests: Vec<(String, Hash)>) {
-        self.events.push(Event {
-            seq: 0, // set at commit, once the head is known
-            at: Utc::now().timestamp_millis(),
-            actor: self.actor.0.clone(),
-            action: action.to_owned(),
-            object,
-            digests,
-        });
+        self.events
+            .push(ledger::event(&self.actor.0, action, object, digests));
     }
 
     /// Appends the events, signs a checkpoint with `sign`, and commits.
@@ -62,15 +55,7 @@ impl<'c> WriteTx<'c> {
         sign: impl FnOnce(u64, Hash, i64) -> String,
     ) -> Result<LedgerPosition, StoreError> {
         let events = std::mem::take(&mut self.events);
-        let now = Utc::now().timestamp_millis();
-        let appended = ledger::append(&mut self.tx, events, now, sign)
-            .await
-            .map_err(|err| match err {
-                ledger::LedgerTableError::Sql(err) => err.into(),
-                ledger::LedgerTableError::Corrupt(why) => {
-                    StoreError::Corrupt(format!("ledger head: {why}"))
-                }
-            })?;
+        let appended = ledger::append(&mut self.tx, events, sign).await?;
         self.tx.commit().await?;
         Ok(appended)
     }

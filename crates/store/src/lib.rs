@@ -190,6 +190,17 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<vantay_sql::ledger::LedgerTableError> for StoreError {
+    fn from(err: vantay_sql::ledger::LedgerTableError) -> StoreError {
+        match err {
+            vantay_sql::ledger::LedgerTableError::Sql(err) => err.into(),
+            vantay_sql::ledger::LedgerTableError::Corrupt(why) => {
+                StoreError::Corrupt(format!("ledger head: {why}"))
+            }
+        }
+    }
+}
+
 impl StoreError {
     pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
         let what = what.into();

@@ -238,7 +238,7 @@ impl AnalysisCentre {
     }
 }
 
-async fn meta(db: &Db, key: &str) -> Result<Option<String>, AnalysisError> {
+pub(crate) async fn meta(db: &Db, key: &str) -> Result<Option<String>, AnalysisError> {
     match sqlx::query("SELECT value FROM meta WHERE key = $1")
         .bind(key)
         .fetch_optional(&db.pool)

@@ -16,7 +16,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use vantay_ledger::{Checkpoint, Event, Hash, SignedCheckpoint};
 use vantay_sql::ledger::{self as table, digest};
+use vantay_vault::PublicIdentity;
 
+use crate::db::Db;
 use crate::{AnalysisCentre, AnalysisError};
 
 /// The actor of what the installation does by itself (receiving a package,
@@ -342,30 +344,25 @@ impl AnalysisCentre {
         &self,
         external_checkpoint: Option<&str>,
     ) -> Result<VerifyReport, AnalysisError> {
-        let key = self.identity.public().verifying_key().to_owned();
-        let audited =
-            table::audit(&self.db.pool, &key, &self.origin(), external_checkpoint).await?;
-        let stored = self.stored_entries().await?;
-        let mut report = VerifyReport {
-            entries: audited.entries,
-            checkpoints: audited.checkpoints,
-            rows: stored.len(),
-            problems: audited.problems,
-        };
-        report
-            .problems
-            .extend(table::compare_rows(&audited.recorded, stored, |_| false));
-        Ok(report)
+        verify_db(&self.db, external_checkpoint).await
     }
 
-    /// Every recorded table's rows, named and digested.
-    async fn stored_entries(&self) -> Result<Vec<(String, Hash)>, AnalysisError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let mut stored = Vec::new();
-        for recorded in Recorded::ALL {
-            stored.extend(recorded.entries(&mut conn, "TRUE", &[]).await?);
+    /// [`Self::verify`] without the master key, as an auditor runs it: the
+    /// public key comes from the stored identity line, which an external
+    /// checkpoint (signed by the real key) holds to account, since a
+    /// replaced key cannot sign what was kept outside.
+    pub async fn verify_at(
+        data_dir: &std::path::Path,
+        database_url: Option<&str>,
+        external_checkpoint: Option<&str>,
+    ) -> Result<VerifyReport, AnalysisError> {
+        if database_url.is_none() && !data_dir.join(crate::SQLITE_FILE).exists() {
+            return Err(AnalysisError::NotInitialised);
         }
-        Ok(stored)
+        let db = Db::connect(data_dir, database_url).await?;
+        let report = verify_db(&db, external_checkpoint).await;
+        db.pool.close().await;
+        report
     }
 
     /// Starts the ledger of an installation that has none: a new one, or
@@ -402,4 +399,37 @@ impl AnalysisCentre {
         );
         self.commit(journal).await
     }
+}
+
+async fn verify_db(
+    db: &Db,
+    external_checkpoint: Option<&str>,
+) -> Result<VerifyReport, AnalysisError> {
+    let line = crate::centre::meta(db, "identity")
+        .await?
+        .ok_or(AnalysisError::NotInitialised)?;
+    let identity = PublicIdentity::parse(&line)
+        .map_err(|_| AnalysisError::Corrupt("the stored identity line".into()))?;
+    let audited = table::audit(
+        &db.pool,
+        identity.verifying_key(),
+        identity.name(),
+        external_checkpoint,
+    )
+    .await?;
+    let mut conn = db.pool.acquire().await?;
+    let mut stored = Vec::new();
+    for recorded in Recorded::ALL {
+        stored.extend(recorded.entries(&mut conn, "TRUE", &[]).await?);
+    }
+    let mut report = VerifyReport {
+        entries: audited.entries,
+        checkpoints: audited.checkpoints,
+        rows: stored.len(),
+        problems: audited.problems,
+    };
+    report
+        .problems
+        .extend(table::compare_rows(&audited.recorded, stored, |_| false));
+    Ok(report)
 }

@@ -470,6 +470,11 @@ async fn the_ledger_records_each_step_and_verify_names_changes() {
     assert!(report.is_intact(), "{:?}", report.problems);
     let kept = w.lab.checkpoint().await.unwrap();
     assert!(w.lab.verify(Some(&kept)).await.unwrap().is_intact());
+    // An auditor without the master key checks the same.
+    let unlocked = AnalysisCentre::verify_at(&w.dir.join("lab"), None, Some(&kept))
+        .await
+        .unwrap();
+    assert_eq!(unlocked, w.lab.verify(Some(&kept)).await.unwrap());
 
     let pool = lab_pool(&w).await;
     let events: Vec<vantay_ledger::Event> =

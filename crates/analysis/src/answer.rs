@@ -235,7 +235,7 @@ impl AnalysisCentre {
         }
         // A signed result is complete and as right as the centre can make
         // it (a reviewed reading is neither uncounted nor unsure).
-        let tasks = AnalystTasks::of(&outcomes);
+        let tasks = AnalystTasks::of(&outcomes, self.review_below().await?);
         if !tasks.is_empty() {
             return Err(AnalysisError::AnalystNeeded(tasks));
         }
@@ -289,6 +289,41 @@ impl AnalysisCentre {
         Ok((summary, bytes))
     }
 
+    /// The confidence under which this installation's analysts review the
+    /// engine's readings ([`ReviewBelow`]; 90 % unless set).
+    pub async fn review_below(&self) -> Result<ReviewBelow, AnalysisError> {
+        match crate::centre::meta(&self.db, REVIEW_BELOW_KEY).await? {
+            None => Ok(ReviewBelow::default()),
+            Some(text) => text
+                .parse()
+                .ok()
+                .and_then(|percent| ReviewBelow::percent(percent).ok())
+                .ok_or_else(|| AnalysisError::Corrupt(format!("review_below setting '{text}'"))),
+        }
+    }
+
+    /// Sets [`Self::review_below`] from now on (a package's answer reads it
+    /// when it is signed), recording the change in the ledger.
+    pub async fn set_review_below(&self, below: ReviewBelow) -> Result<(), AnalysisError> {
+        let mut journal = self.begin(crate::ledger::SYSTEM).await?;
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(REVIEW_BELOW_KEY)
+        .bind(below.as_percent().to_string())
+        .execute(&mut *journal.tx)
+        .await?;
+        journal
+            .record_rows(
+                "settings.review_below",
+                format!("meta/{REVIEW_BELOW_KEY}"),
+                &[(Recorded::Meta, "key = $1", &[REVIEW_BELOW_KEY])],
+            )
+            .await?;
+        self.commit(journal).await
+    }
+
     async fn partner_by_fingerprint(
         &self,
         fingerprint: &str,
@@ -317,24 +352,31 @@ pub struct AnalystTasks {
     /// Readings whose class the engine is unsure of ([`is_unsure`]),
     /// uncounted ones apart.
     pub unsure: Vec<Finger>,
+    /// The confidence `unsure` is under.
+    pub below: ReviewBelow,
 }
 
 impl AnalystTasks {
-    /// The tasks left in a package's current outcomes.
-    pub fn of(outcomes: &[(Finger, Option<FingerOutcome>)]) -> AnalystTasks {
-        let flagged = |needs: fn(&FingerOutcome) -> bool| -> Vec<Finger> {
+    /// The tasks left in a package's current outcomes, a reading under
+    /// `below` counting as unsure.
+    pub fn of(outcomes: &[(Finger, Option<FingerOutcome>)], below: ReviewBelow) -> AnalystTasks {
+        let flagged = |needs: &dyn Fn(&FingerOutcome) -> bool| -> Vec<Finger> {
             outcomes
                 .iter()
                 .filter(|(_, o)| o.as_ref().is_some_and(needs))
                 .map(|(f, _)| *f)
                 .collect()
         };
-        let uncounted = flagged(needs_count);
-        let unsure = flagged(is_unsure)
+        let uncounted = flagged(&needs_count);
+        let unsure = flagged(&|outcome| is_unsure(outcome, below))
             .into_iter()
             .filter(|f| !uncounted.contains(f))
             .collect();
-        AnalystTasks { uncounted, unsure }
+        AnalystTasks {
+            uncounted,
+            unsure,
+            below,
+        }
     }
 
     /// Whether nothing is left for an analyst.
@@ -350,21 +392,65 @@ impl AnalystTasks {
     }
 }
 
-/// The engine's confidence under which its reading must be reviewed before
-/// a result is signed. Measured out of fold on the 899 SD14 prints (see
-/// `docs/benchmarks/print.md`, "Which readings an analyst must see"): the
-/// engine states at least this for most prints and is then nearly always
-/// right, while most of its mistakes fall under it.
+/// Where [`ReviewBelow`] is kept (`meta`), in whole percent.
+const REVIEW_BELOW_KEY: &str = "review_below";
+
+/// The engine's default confidence under which its reading must be
+/// reviewed before a result is signed. Measured out of fold on the 899
+/// SD14 prints (see `docs/benchmarks/print.md`, "Which readings an analyst
+/// must see"): the engine states at least this for most prints and is then
+/// nearly always right, while most of its mistakes fall under it.
 pub const REVIEW_BELOW_CONFIDENCE: f32 = 0.9;
 
+/// The confidence under which an installation has its analysts review the
+/// engine's readings, in whole percent: a centre with more analysts may
+/// look at more (the referral curve in `docs/benchmarks/print.md` gives
+/// what each share referred leaves right). Set with
+/// [`AnalysisCentre::set_review_below`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ReviewBelow(u8);
+
+impl Default for ReviewBelow {
+    fn default() -> ReviewBelow {
+        ReviewBelow((REVIEW_BELOW_CONFIDENCE * 100.0).round() as u8)
+    }
+}
+
+impl ReviewBelow {
+    /// The lowest setting: under it the engine's guesses between two
+    /// classes would be signed unseen.
+    pub const MIN_PERCENT: u8 = 50;
+
+    /// `percent` (50–100; 100 sends every reading to an analyst).
+    pub fn percent(percent: u8) -> Result<ReviewBelow, AnalysisError> {
+        if (Self::MIN_PERCENT..=100).contains(&percent) {
+            Ok(ReviewBelow(percent))
+        } else {
+            Err(AnalysisError::BadSetting(format!(
+                "review below {percent} %: give a whole percent from {} to 100",
+                Self::MIN_PERCENT
+            )))
+        }
+    }
+
+    /// The setting in whole percent.
+    pub fn as_percent(self) -> u8 {
+        self.0
+    }
+
+    fn as_confidence(self) -> f32 {
+        f32::from(self.0) / 100.0
+    }
+}
+
 /// Whether an outcome is a reading of the engine's, not yet reviewed, whose
-/// class it is unsure of (confidence under [`REVIEW_BELOW_CONFIDENCE`]): an
-/// analyst must confirm or correct it before the result is signed.
-pub fn is_unsure(outcome: &FingerOutcome) -> bool {
+/// class it is unsure of (confidence under `below`): an analyst must
+/// confirm or correct it before the result is signed.
+pub fn is_unsure(outcome: &FingerOutcome, below: ReviewBelow) -> bool {
     matches!(
         outcome,
         FingerOutcome::Analysed(reading)
-            if !reading.reviewed && reading.confidence < REVIEW_BELOW_CONFIDENCE
+            if !reading.reviewed && reading.confidence < below.as_confidence()
     )
 }
 
@@ -396,16 +482,36 @@ mod tests {
 
     #[test]
     fn only_unreviewed_readings_under_the_threshold_are_unsure() {
-        assert!(is_unsure(&loop_read_at(0.41, false)));
-        assert!(is_unsure(&loop_read_at(0.89, false)));
-        assert!(!is_unsure(&loop_read_at(REVIEW_BELOW_CONFIDENCE, false)));
-        assert!(!is_unsure(&loop_read_at(0.99, false)));
+        let below = ReviewBelow::default();
+        assert_eq!(below.as_percent(), 90);
+        assert!(is_unsure(&loop_read_at(0.41, false), below));
+        assert!(is_unsure(&loop_read_at(0.89, false), below));
+        assert!(!is_unsure(
+            &loop_read_at(REVIEW_BELOW_CONFIDENCE, false),
+            below
+        ));
+        assert!(!is_unsure(&loop_read_at(0.99, false), below));
         // An analyst's confirmation keeps the engine's figure and settles it.
-        assert!(!is_unsure(&loop_read_at(0.41, true)));
+        assert!(!is_unsure(&loop_read_at(0.41, true), below));
         let rescan = FingerOutcome::Rescan {
             reason: "smudged".into(),
         };
-        assert!(!is_unsure(&rescan) && !needs_count(&rescan));
+        assert!(!is_unsure(&rescan, below) && !needs_count(&rescan));
+        // A stricter centre looks at more; 100 % sends every reading.
+        let strict = ReviewBelow::percent(95).unwrap();
+        assert!(is_unsure(&loop_read_at(0.93, false), strict));
+        assert!(is_unsure(
+            &loop_read_at(0.999, false),
+            ReviewBelow::percent(100).unwrap()
+        ));
+    }
+
+    #[test]
+    fn a_threshold_outside_50_to_100_percent_is_refused() {
+        for wrong in [0, 49, 101, 255] {
+            let err = ReviewBelow::percent(wrong).unwrap_err().to_string();
+            assert!(err.contains("from 50 to 100"), "{err}");
+        }
     }
 
     #[test]
@@ -413,6 +519,7 @@ mod tests {
         let both = AnalysisError::AnalystNeeded(AnalystTasks {
             uncounted: vec![Finger::L2],
             unsure: vec![Finger::R3, Finger::L4],
+            below: ReviewBelow::default(),
         })
         .to_string();
         assert!(
@@ -431,9 +538,15 @@ mod tests {
         let unsure_only = AnalysisError::AnalystNeeded(AnalystTasks {
             uncounted: vec![],
             unsure: vec![Finger::R1],
+            below: ReviewBelow::percent(95).unwrap(),
         })
         .to_string();
         assert!(!unsure_only.contains("--ridge-counts"), "{unsure_only}");
-        assert!(unsure_only.starts_with("the engine is unsure of the class of fingers R1"));
+        assert!(
+            unsure_only.starts_with(
+                "the engine is unsure of the class of fingers R1 (confidence under 95 %)"
+            ),
+            "{unsure_only}"
+        );
     }
 }

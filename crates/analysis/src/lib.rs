@@ -39,7 +39,8 @@ pub use analysts::{
     MAX_FAILURES, MIN_PASSWORD_CHARS, SESSION_HOURS,
 };
 pub use answer::{
-    is_unsure, needs_count, AnalystTasks, AnswerSummary, ReviewMark, REVIEW_BELOW_CONFIDENCE,
+    is_unsure, needs_count, AnalystTasks, AnswerSummary, ReviewBelow, ReviewMark,
+    REVIEW_BELOW_CONFIDENCE,
 };
 pub use centre::{AnalysisCentre, Partner};
 pub use db::{Backend, SQLITE_FILE};
@@ -128,6 +129,9 @@ pub enum AnalysisError {
     /// The database holds something it should not.
     #[error("the analysis centre's database is inconsistent: {0}")]
     Corrupt(String),
+    /// A setting outside what it may be.
+    #[error("{0}")]
+    BadSetting(String),
     /// A file could not be read or written.
     #[error("{what}: {source}")]
     Io {
@@ -163,7 +167,13 @@ fn codes(fingers: &[Finger]) -> String {
 /// What [`AnalysisError::AnalystNeeded`] says: each group of fingers with
 /// what an analyst does about it, in one message, so that one refusal names
 /// everything left to do.
-fn analyst_needed(AnalystTasks { uncounted, unsure }: &AnalystTasks) -> String {
+fn analyst_needed(
+    AnalystTasks {
+        uncounted,
+        unsure,
+        below,
+    }: &AnalystTasks,
+) -> String {
     let mut tasks = Vec::new();
     if !uncounted.is_empty() {
         tasks.push(format!(
@@ -175,11 +185,11 @@ fn analyst_needed(AnalystTasks { uncounted, unsure }: &AnalystTasks) -> String {
     }
     if !unsure.is_empty() {
         tasks.push(format!(
-            "the engine is unsure of the class of fingers {} (confidence under {:.0} %): confirm \
+            "the engine is unsure of the class of fingers {} (confidence under {} %): confirm \
              each reading (`vantay analysis-center review PACKAGE FINGER`, or on the analyst \
              page) or correct it (`--class C`)",
             codes(unsure),
-            REVIEW_BELOW_CONFIDENCE * 100.0
+            below.as_percent()
         ));
     }
     format!("{}; then answer again", tasks.join("; "))

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
-use vantay_analysis::{AnalysisCentre, AnalysisError, AnalystTasks};
+use vantay_analysis::{AnalysisCentre, AnalysisError, AnalystTasks, ReviewBelow};
 use vantay_domain::{CaseId, CaseState, Finger};
 use vantay_exchange::{FingerOutcome, PatternClass, Subtype};
 use vantay_store::{Actor, Centre};
@@ -79,7 +79,7 @@ async fn auto_answer_round_trip() {
     // automatic answer refuses to sign either, naming the fingers.
     w.lab.work("test", Some(received.header.id)).await.unwrap();
     let outcomes = w.lab.current_outcomes(received.header.id).await.unwrap();
-    let tasks = AnalystTasks::of(&outcomes);
+    let tasks = AnalystTasks::of(&outcomes, w.lab.review_below().await.unwrap());
     eprintln!("an analyst must see {tasks:?}");
     if !tasks.is_empty() {
         let err = w
@@ -584,4 +584,60 @@ async fn an_installation_without_a_ledger_starts_one_when_opened() {
         ["partners/hanoi: differs from what the ledger recorded (changed, swapped or moved)"]
     );
     pool.close().await;
+}
+
+/// The review threshold is the installation's to choose: at 100 % every
+/// reading the engine made waits for an analyst, at 50 % only its coin
+/// tosses do; the change is in the ledger, and a stored value out of range
+/// is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_review_threshold_is_a_setting() {
+    let Some(w) = world().await else { return };
+    let (_, received) = w.received_case(61).await;
+    let id = received.header.id;
+    w.lab.work("worker-1", None).await.unwrap();
+    assert_eq!(w.lab.review_below().await.unwrap(), ReviewBelow::default());
+    let outcomes = w.lab.current_outcomes(id).await.unwrap();
+    let at = |percent| AnalystTasks::of(&outcomes, ReviewBelow::percent(percent).unwrap());
+    let (every, default, lenient) = (at(100), at(90), at(50));
+    assert!(
+        every.unsure.len() > default.unsure.len(),
+        "{every:?} {default:?}"
+    );
+    assert!(
+        default.unsure.len() > lenient.unsure.len(),
+        "{default:?} {lenient:?}"
+    );
+
+    w.lab
+        .set_review_below(ReviewBelow::percent(100).unwrap())
+        .await
+        .unwrap();
+    let err = w
+        .lab
+        .answer(id, "analyst-1", true, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AnalysisError::AnalystNeeded(t) if *t == every),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("(confidence under 100 %)"),
+        "{err}"
+    );
+    assert!(w.lab.verify(None).await.unwrap().is_intact());
+
+    let pool = lab_pool(&w).await;
+    sqlx::query("UPDATE meta SET value = '30' WHERE key = 'review_below'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = w.lab.review_below().await.unwrap_err();
+    assert!(matches!(err, AnalysisError::Corrupt(_)), "{err}");
+    assert_eq!(
+        w.lab.verify(None).await.unwrap().problems,
+        ["meta/review_below: differs from what the ledger recorded (changed, swapped or moved)"]
+    );
 }

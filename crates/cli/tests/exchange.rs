@@ -477,6 +477,16 @@ fn reviewed_answer_through_the_command_line() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("intact: "));
+
+    // The review threshold is a setting of the installation.
+    assert_eq!(json(&lab.ok(&["settings"]))["review_below"], 90);
+    assert_eq!(
+        json(&lab.ok(&["settings", "--review-below", "95"]))["review_below"],
+        95
+    );
+    let why = lab.refused(&["settings", "--review-below", "30"]);
+    assert!(why.contains("from 50 to 100"), "{why}");
+    assert_eq!(json(&lab.ok(&["settings"]))["review_below"], 95);
 }
 
 /// Steps 5–8 at the command line, after a real exchange: the admin reviews

@@ -229,7 +229,7 @@ async fn an_analyst_corrects_a_class_and_answers() {
     let engine = w.lab.current_outcomes(package).await.unwrap();
     // Before any review, the page names first the fingers an analyst must
     // settle, and marks the unsure ones where they are read.
-    let tasks = AnalystTasks::of(&engine);
+    let tasks = AnalystTasks::of(&engine, w.lab.review_below().await.unwrap());
     let left: Vec<Finger> = tasks
         .fingers()
         .into_iter()

@@ -160,7 +160,8 @@ pub async fn review_where_an_analyst_is_needed(
 ) -> Vec<Finger> {
     lab.work(analyst, Some(package)).await.expect("engine jobs");
     let outcomes = lab.current_outcomes(package).await.expect("outcomes");
-    let tasks = vantay_analysis::AnalystTasks::of(&outcomes);
+    let below = lab.review_below().await.expect("setting");
+    let tasks = vantay_analysis::AnalystTasks::of(&outcomes, below);
     for (finger, outcome) in outcomes {
         let Some(FingerOutcome::Analysed(mut reading)) = outcome else {
             continue;

@@ -88,6 +88,14 @@ pub enum AnalysisCommand {
     /// Analysts' accounts for the web pages.
     #[command(subcommand)]
     Analyst(AnalystCommand),
+    /// Show this installation's settings as JSON, or change one.
+    Settings {
+        /// The engine's confidence, in whole percent (50–100), under which
+        /// an analyst must confirm or correct its reading before a result is
+        /// signed (default 90; 100 sends every reading to an analyst).
+        #[arg(long, value_name = "PERCENT")]
+        review_below: Option<u8>,
+    },
     /// Serve the analysts' web pages over HTTPS.
     Serve(ServeArgs),
     /// Print the latest signed checkpoint of this installation's ledger
@@ -228,6 +236,18 @@ pub async fn run(location: &Location, command: AnalysisCommand) -> anyhow::Resul
             println!("{}", serde_json::json!({ "package": package, "file": out }));
         }
         AnalysisCommand::Analyst(command) => analyst(&place, command).await?,
+        AnalysisCommand::Settings { review_below } => {
+            let lab = place.open().await?;
+            if let Some(percent) = review_below {
+                lab.set_review_below(vantay_analysis::ReviewBelow::percent(percent)?)
+                    .await?;
+            }
+            let below = lab.review_below().await?;
+            println!(
+                "{}",
+                serde_json::json!({ "review_below": below.as_percent() })
+            );
+        }
         AnalysisCommand::Serve(args) => {
             let lab = Arc::new(place.open().await?);
             // The engine reads what arrives while analysts review.
@@ -369,9 +389,12 @@ async fn open(place: &Place, package: &Path, out: &Path) -> anyhow::Result<()> {
 async fn show(place: &Place, package: Uuid) -> anyhow::Result<()> {
     let lab = place.open().await?;
     let alone = lab.read_alone(package).await?;
+    let below = lab.review_below().await?;
     for (finger, outcome) in lab.current_outcomes(package).await? {
         let needs_count = outcome.as_ref().is_some_and(vantay_analysis::needs_count);
-        let unsure = outcome.as_ref().is_some_and(vantay_analysis::is_unsure);
+        let unsure = outcome
+            .as_ref()
+            .is_some_and(|outcome| vantay_analysis::is_unsure(outcome, below));
         let line = match outcome {
             None => serde_json::json!({ "finger": finger, "state": "pending" }),
             Some(FingerOutcome::Rescan { reason }) => {

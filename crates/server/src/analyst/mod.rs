@@ -158,7 +158,11 @@ impl From<AnalysisError> for PageError {
                     finger_list(&fingers)
                 ),
             ),
-            E::AnalystNeeded(vantay_analysis::AnalystTasks { uncounted, unsure }) => {
+            E::AnalystNeeded(vantay_analysis::AnalystTasks {
+                uncounted,
+                unsure,
+                below,
+            }) => {
                 let (mut vi, mut en) = (Vec::new(), Vec::new());
                 if !uncounted.is_empty() {
                     vi.push(format!(
@@ -172,11 +176,13 @@ impl From<AnalysisError> for PageError {
                 }
                 if !unsure.is_empty() {
                     vi.push(format!(
-                        "máy chưa chắc chắn về dạng vân của các ngón {}: hãy xác nhận hoặc sửa",
+                        "máy chưa chắc chắn (dưới {}%) về dạng vân của các ngón {}: hãy xác nhận hoặc sửa",
+                        below.as_percent(),
                         finger_list(&unsure)
                     ));
                     en.push(format!(
-                        "the engine is unsure of the class of fingers {}: confirm or correct them",
+                        "the engine is unsure (under {}%) of the class of fingers {}: confirm or correct them",
+                        below.as_percent(),
                         finger_list(&unsure)
                     ));
                 }

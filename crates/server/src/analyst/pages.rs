@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
-use vantay_analysis::{AnalysisCentre, PackageSummary, ReviewMark, Session};
+use vantay_analysis::{AnalysisCentre, PackageSummary, ReviewBelow, ReviewMark, Session};
 use vantay_domain::Finger;
 use vantay_exchange::{FingerOutcome, PatternClass, Reading};
 use vantay_print::classify::{Subtype, SubtypeError};
@@ -114,8 +114,9 @@ pub async fn package(
     let marks = centre.review_marks(id).await?;
     let outcomes = centre.current_outcomes(id).await?;
     let alone = centre.read_alone(id).await?;
+    let below = centre.review_below().await?;
     if open {
-        body.push_str(&to_review(&outcomes));
+        body.push_str(&to_review(&outcomes, below));
     }
     for (finger, outcome) in outcomes {
         let mark = marks.iter().find(|m| m.finger == finger);
@@ -130,6 +131,7 @@ pub async fn package(
                 outcome: outcome.as_ref(),
                 mark,
                 alone,
+                below,
             },
             open,
             &analyst.session,
@@ -148,8 +150,8 @@ pub async fn package(
 /// The line that names the fingers an automatic answer would refuse
 /// ([`vantay_analysis::AnalysisError::AnalystNeeded`]), so that the analyst
 /// starts with them; empty when there are none.
-fn to_review(outcomes: &[(Finger, Option<FingerOutcome>)]) -> String {
-    let fingers = vantay_analysis::AnalystTasks::of(outcomes).fingers();
+fn to_review(outcomes: &[(Finger, Option<FingerOutcome>)], below: ReviewBelow) -> String {
+    let fingers = vantay_analysis::AnalystTasks::of(outcomes, below).fingers();
     if fingers.is_empty() {
         return String::new();
     }
@@ -177,6 +179,8 @@ struct FingerView<'a> {
     /// What the print alone gave, where the customer's other fingers
     /// changed the engine's class.
     alone: Option<(PatternClass, f32)>,
+    /// The installation's review threshold.
+    below: ReviewBelow,
 }
 
 fn finger_section(
@@ -186,6 +190,7 @@ fn finger_section(
         outcome,
         mark,
         alone,
+        below,
     }: FingerView,
     open: bool,
     session: &Session,
@@ -204,7 +209,8 @@ fn finger_section(
     };
     let facts = match outcome {
         Some(outcome @ FingerOutcome::Analysed(reading)) => {
-            let mut facts = reading_facts(reading, vantay_analysis::is_unsure(outcome));
+            let unsure = vantay_analysis::is_unsure(outcome, below);
+            let mut facts = reading_facts(reading, unsure.then_some(below));
             if let (Some(alone), false) = (alone, reading.reviewed) {
                 facts.push_str(&read_alone_note(alone));
             }
@@ -256,7 +262,8 @@ fn read_alone_note((class, confidence): (PatternClass, f32)) -> String {
     )
 }
 
-fn reading_facts(r: &Reading, unsure: bool) -> String {
+/// A reading's facts; `unsure` is the threshold it falls under, if it does.
+fn reading_facts(r: &Reading, unsure: Option<ReviewBelow>) -> String {
     let (vi, en) = class_label(r.class);
     let counts = if r.check_ridge_counts().is_err() {
         // `answer --auto` refuses such a reading: say so where it is fixed.
@@ -276,19 +283,19 @@ fn reading_facts(r: &Reading, unsure: bool) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let confidence = if unsure {
+    let confidence = if let Some(below) = unsure {
         // `answer --auto` refuses such a reading too: say so where it is settled.
         format!(
             "{:.0}% <span class=\"unsure\">{}</span>",
             r.confidence * 100.0,
             both(
                 &format!(
-                    "Máy chưa chắc chắn (dưới {:.0}%): hãy xác nhận hoặc sửa",
-                    vantay_analysis::REVIEW_BELOW_CONFIDENCE * 100.0
+                    "Máy chưa chắc chắn (dưới {}%): hãy xác nhận hoặc sửa",
+                    below.as_percent()
                 ),
                 &format!(
-                    "The engine is unsure (under {:.0}%): confirm or correct it",
-                    vantay_analysis::REVIEW_BELOW_CONFIDENCE * 100.0
+                    "The engine is unsure (under {}%): confirm or correct it",
+                    below.as_percent()
                 )
             )
         )

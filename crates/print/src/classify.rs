@@ -245,14 +245,20 @@ pub fn classify(
     network: Option<&[f32; 5]>,
     weights: Option<&[f32; 5]>,
 ) -> Classification {
-    let probabilities = match (model, network) {
-        (Some(model), network) => Some(model.probabilities(features, network)),
-        (None, network) => network.copied(),
+    // The machines alone give their own vote beside their probabilities,
+    // from one evaluation.
+    let (probabilities, own_vote) = match (model, network) {
+        (Some(model), None) => {
+            let (vote, probabilities) = model.decide_and_predict(features);
+            (Some(probabilities), Some(vote))
+        }
+        (Some(model), network) => (Some(model.probabilities(features, network)), None),
+        (None, network) => (network.copied(), None),
     };
-    let (class, confidence) = match (model, &probabilities) {
+    let (class, confidence) = match (own_vote, &probabilities) {
         // Neither the network nor anything beyond the print: the machines'
         // own vote, as they were trained to give it.
-        (Some(model), _) if network.is_none() && weights.is_none() => model.decide(features),
+        (Some(vote), _) if weights.is_none() => vote,
         (_, Some(p)) => crate::model::most_likely(&crate::model::weigh(p, weights)),
         (_, None) => (by_rules(points), 0.5),
     };

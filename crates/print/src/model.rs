@@ -140,9 +140,18 @@ impl Classifier {
 
     /// The class and the probability the classifier gives it.
     pub fn decide(&self, features: &[f32]) -> (PatternClass, f32) {
+        self.decide_and_predict(features).0
+    }
+
+    /// [`Self::decide`] and the classifier's own probabilities, from one
+    /// evaluation of the model.
+    pub fn decide_and_predict(&self, features: &[f32]) -> ((PatternClass, f32), [f32; CLASSES]) {
         match self {
-            Classifier::Network(model) => most_likely(&model.predict(features)),
-            Classifier::SupportVectors(svm) => svm.decide(features),
+            Classifier::Network(model) => {
+                let probabilities = model.predict(features);
+                (most_likely(&probabilities), probabilities)
+            }
+            Classifier::SupportVectors(svm) => svm.decide_and_predict(features),
         }
     }
 }

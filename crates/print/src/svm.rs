@@ -156,9 +156,15 @@ impl Svm {
     /// The class most duels pick, with its coupled probability as the
     /// confidence.
     pub fn decide(&self, features: &[f32]) -> (PatternClass, f32) {
+        self.decide_and_predict(features).0
+    }
+
+    /// [`Self::decide`] and [`Self::predict`] from one evaluation of the duels.
+    pub fn decide_and_predict(&self, features: &[f32]) -> ((PatternClass, f32), [f32; CLASSES]) {
         let decisions = self.decisions(features);
+        let probabilities = self.couple_on(&decisions);
         let class = self.vote_on(&decisions);
-        (class, self.couple_on(&decisions)[class.index()])
+        ((class, probabilities[class.index()]), probabilities)
     }
 
     /// The class most duels pick (ties to the class earlier in

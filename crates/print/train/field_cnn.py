@@ -23,6 +23,12 @@ sixth round's; docs/benchmarks/print.md has the measured choices).
 `evaluate --dump-patch` writes (tenth round: measured, not shipped), with
 `--depth 5` for a fifth convolution.
 
+`--aux DATA_DIR` also teaches the network, beside the class, what the
+examiner wrote of each training print in its NISTCOM `HISTORY` (a
+whorl's subtype, a loop's ridge count): targets read in training only,
+never for a print being scored; the exported network keeps the class
+head alone.
+
 `--rust-splits N` trains on the engine's own folds instead (the fold
 columns `--dump-field` writes for `evaluate --splits N`) and writes each
 print's out-of-fold probabilities, which `evaluate --network-oof` mixes
@@ -38,6 +44,8 @@ import argparse
 import contextlib
 import csv
 import json
+import os
+import re
 import time
 from collections import namedtuple
 
@@ -130,8 +138,33 @@ def inputs(field, sets="base"):
     return np.stack(planes, axis=1).astype(np.float32), Mirror(negated, order), spec
 
 
+# The examiner's finer reading, as training targets beside the class (`--aux`):
+# a whorl's subtype (plain, central pocket, double loop, accidental) and a
+# loop's core–delta ridge count.
+WHORL_SUBTYPES = "pcdx"
+
+
+def examiner_targets(data_dir, files):
+    """Per print, the whorl subtype's index (-1 where the first code is not
+    a whorl's) and the loop's ridge count (NaN where it is not a loop's),
+    from each file's NISTCOM `HISTORY` codes (as `src/examiner.rs` reads
+    them). Training targets only: the engine never reads them."""
+    subtype, count = np.full(len(files), -1), np.full(len(files), np.nan, dtype=np.float32)
+    for i, name in enumerate(files):
+        head = open(f"{data_dir}/{name}", "rb").read(4096)
+        found = re.search(rb"HISTORY (\S+) (\S+)", head)
+        if not found:
+            continue
+        code = found.group(2).decode().split("/")[0].split("_")[0]
+        if code.isdigit() and (1 <= int(code) <= 49 or 51 <= int(code) <= 99):
+            count[i] = int(code) % 50
+        elif len(code) == 2 and code[0] in WHORL_SUBTYPES and code[1] in "imo":
+            subtype[i] = WHORL_SUBTYPES.index(code[0])
+    return subtype, count
+
+
 class Net(nn.Module):
-    def __init__(self, channels=3, width=16, dropout=0.3, depth=4):
+    def __init__(self, channels=3, width=16, dropout=0.3, depth=4, aux=False):
         super().__init__()
         widths = [width, 2 * width] + [4 * width] * (depth - 2)
         self.blocks = nn.ModuleList(
@@ -140,13 +173,16 @@ class Net(nn.Module):
         self.norms = nn.ModuleList([nn.BatchNorm2d(c) for c in widths])
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(2 * widths[-1], 5)
+        # Four subtype logits and the ridge count / 10; never exported.
+        self.aux = nn.Linear(2 * widths[-1], len(WHORL_SUBTYPES) + 1) if aux else None
 
-    def forward(self, x):
+    def forward(self, x, with_aux=False):
         for conv, bn in zip(self.blocks, self.norms):
             x = F.max_pool2d(F.relu(bn(conv(x))), 2)
         # Mean and max over the remaining cells: what is there, and how strongly.
         x = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
-        return self.head(self.drop(x))
+        x = self.drop(x)
+        return (self.head(x), self.aux(x)) if with_aux else self.head(x)
 
 
 def mirror(x, y, mirrored):
@@ -193,12 +229,14 @@ def rotate(x, mirrored, max_degrees):
     return out
 
 
-def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4, start=None):
+def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4, start=None, aux=None):
     """A network trained on (x, y); from the weights `start` (a state
-    dict, e.g. of `--pretrain`) where given, else from a random start."""
+    dict, e.g. of `--pretrain`) where given, else from a random start.
+    `aux`, where given, is (subtype, count, weight) of `examiner_targets`
+    for the same prints, learned beside the class with that weight."""
     torch.manual_seed(seed)
     np.random.seed(seed)
-    net = Net(x.shape[1], width, depth=depth)
+    net = Net(x.shape[1], width, depth=depth, aux=aux is not None)
     if start is not None:
         net.load_state_dict(start)
     counts = np.bincount(y, minlength=5).astype(np.float32)
@@ -208,6 +246,8 @@ def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4, start=N
         opt, max_lr=3e-3, total_steps=epochs * ((len(y) + 31) // 32)
     )
     xt, yt = torch.tensor(x), torch.tensor(y)
+    if aux is not None:
+        subtype_t, count_t, aux_weight = torch.tensor(aux[0]), torch.tensor(aux[1]), aux[2]
     for _ in range(epochs):
         net.train()
         order = torch.randperm(len(yt))
@@ -222,7 +262,18 @@ def train(x, y, mirrored, epochs, seed, width, max_degrees=0.0, depth=4, start=N
             xb = shift(xb, 6)
             if max_degrees > 0:
                 xb = rotate(xb, mirrored, max_degrees)
-            loss = F.cross_entropy(net(xb), yb, weight=weights, label_smoothing=0.05)
+            if aux is None:
+                loss = F.cross_entropy(net(xb), yb, weight=weights, label_smoothing=0.05)
+            else:
+                # A mirror keeps a whorl's subtype and a loop's count.
+                logits, extra = net(xb, with_aux=True)
+                loss = F.cross_entropy(logits, yb, weight=weights, label_smoothing=0.05)
+                sb, cb = subtype_t[idx], count_t[idx]
+                if (sb >= 0).any():
+                    loss = loss + aux_weight * F.cross_entropy(extra[sb >= 0, :-1], sb[sb >= 0])
+                counted = ~torch.isnan(cb)
+                if counted.any():
+                    loss = loss + aux_weight * F.smooth_l1_loss(extra[counted, -1], cb[counted] / 10)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -315,16 +366,25 @@ def main():
     )
     ap.add_argument("--pretrain-epochs", type=int, default=20)
     ap.add_argument(
+        "--aux",
+        help="the folder of the prints: also learn, beside the class, the examiner's whorl subtype and "
+        "loop ridge count from their HISTORY codes (fifteenth round)",
+    )
+    ap.add_argument("--aux-weight", type=float, default=0.5)
+    ap.add_argument(
         "--halves",
         help="with --rust-splits: also write the answers for the print as it is and for its mirror "
         "separately (a `half` column: direct, mirror), to study pairing different networks' halves",
     )
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("FIELD_CNN_THREADS", "2")))
     files, field, y, rust_folds = load(args.prefix)
     if args.rotate and "quarters" in args.inputs:
         raise SystemExit("--rotate cannot turn the quarters' places within a block")
     x, mirrored, spec = inputs(field, args.inputs)
+    aux = examiner_targets(args.aux, files) if args.aux else None
+    if aux is not None:
+        print(f"examiner's targets: {(aux[0] >= 0).sum()} whorl subtypes, {(~np.isnan(aux[1])).sum()} loop counts")
     start = None
     if args.pretrain:
         # Nothing of SD14 is read here: the same start serves every fold.
@@ -336,7 +396,8 @@ def main():
         report("  pretrained, on SD14", y, predict(net, x, mirrored))
         start = net.state_dict()
     if args.export:
-        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate, args.depth, start)
+        every_aux = None if aux is None else (aux[0], aux[1], args.aux_weight)
+        net = train(x, y, mirrored, args.epochs, args.seed, args.width, args.rotate, args.depth, start, every_aux)
         export(net, args.export, x, mirrored, spec, files, args.golden.split(","))
         return
     if args.rust_splits:
@@ -357,7 +418,10 @@ def main():
                 for k in range(fold_of.max() + 1):
                     tr, te = fold_of != k, fold_of == k
                     seed = 100_000 * args.seed + 1000 * split + k
-                    net = train(x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate, args.depth, start)
+                    fold_aux = None if aux is None else (aux[0][tr], aux[1][tr], args.aux_weight)
+                    net = train(
+                        x[tr], y[tr], mirrored, args.epochs, seed, args.width, args.rotate, args.depth, start, fold_aux
+                    )
                     direct, seen_mirrored = predict_halves(net, x[te], mirrored)
                     p[te] = mean_of_halves(direct, seen_mirrored)
                     if halves:

@@ -384,25 +384,26 @@ async fn jobs_of_a_dead_worker_are_taken_again() {
     assert_eq!((counts.queued, counts.running), (0, 1));
 }
 
-/// SD14's card s0025141–s0025150 is a person of whorls (six of its ten
-/// prints). Its left thumb, a whorl by the examiner, reads alone as a left
-/// loop; once the engine has read the whole package, the card makes it
-/// the whorl it is, and the overlay is drawn as that reading was made.
+/// SD14's card s0025131–s0025140 is a person of whorls (six of its ten
+/// prints). Its left little finger, a whorl by the examiner, reads alone
+/// as a left loop; once the engine has read the whole package, the card
+/// makes it the whorl it is, and the overlay is drawn as that reading was
+/// made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_card_weighs_each_reading() {
     let Some(w) = world().await else { return };
-    let (_, received) = w.received_case(841).await;
+    let (_, received) = w.received_case(831).await;
     let id = received.header.id;
     let alone = vantay_analysis::engine::read_print(
         &received
             .work
             .prints
             .iter()
-            .find(|p| p.finger == Finger::L1)
+            .find(|p| p.finger == Finger::L5)
             .unwrap()
             .wsq,
         500,
-        Finger::L1,
+        Finger::L5,
     )
     .unwrap();
     assert_eq!(alone.class, PatternClass::L);
@@ -415,7 +416,7 @@ async fn the_card_weighs_each_reading() {
             other => panic!("{finger}: {other:?}"),
         })
         .collect();
-    assert_eq!(classes[Finger::L1.index()], PatternClass::W, "{classes:?}");
+    assert_eq!(classes[Finger::L5.index()], PatternClass::W, "{classes:?}");
     assert_eq!(
         classes.iter().filter(|c| **c == PatternClass::W).count(),
         6,
@@ -426,7 +427,7 @@ async fn the_card_weighs_each_reading() {
     assert!(
         alone
             .iter()
-            .any(|(f, class, _)| *f == Finger::L1 && *class == PatternClass::L),
+            .any(|(f, class, _)| *f == Finger::L5 && *class == PatternClass::L),
         "{alone:?}"
     );
     assert!(alone
@@ -434,7 +435,7 @@ async fn the_card_weighs_each_reading() {
         .all(|(f, class, _)| *class != classes[f.index()]));
     let png = w
         .lab
-        .overlay_png(id, Finger::L1, "analyst-1")
+        .overlay_png(id, Finger::L5, "analyst-1")
         .await
         .unwrap()
         .unwrap();

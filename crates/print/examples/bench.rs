@@ -1,5 +1,6 @@
 //! Speed of the whole analysis, decode to JSON line: one thread per print,
-//! with and without the field network in one run, the network alone, then
+//! with and without the field network and with the finger known in one
+//! run, the network alone, then
 //! the batch throughput on every core.
 //!
 //! ```text
@@ -11,7 +12,7 @@ use std::time::Instant;
 
 use vantay_print::batch::{self, BatchOptions};
 use vantay_print::input::{self, Limits};
-use vantay_print::{field_net, record, Extractor};
+use vantay_print::{field_net, finger_prior, record, Extractor, Finger};
 
 fn main() {
     let mut data = PathBuf::from("../shared/data/sd14-dev");
@@ -29,11 +30,20 @@ fn main() {
     }
     let files = vantay_print::input::wsq_files(&data).expect("data directory");
     let sample: Vec<PathBuf> = files.iter().take(count).cloned().collect();
-    single_thread(&sample, "with the field network", Extractor::new());
+    single_thread(&sample, "with the field network", Extractor::new(), None);
+    // As the analysis centre reads a print: its finger known, the network's
+    // answer weighed by the finger, the machines not asked.
+    single_thread(
+        &sample,
+        "the finger known (an index finger's weights)",
+        Extractor::new(),
+        finger_prior::weights(Some(Finger::R2)),
+    );
     single_thread(
         &sample,
         "without it (features and machines only)",
         Extractor::new().with_network(None),
+        None,
     );
     network_share(&sample);
     if batch {
@@ -53,7 +63,12 @@ fn cpu_seconds() -> Option<f64> {
 }
 
 /// Decode + analysis + JSON of each print on this thread, files read beforehand.
-fn single_thread(files: &[PathBuf], label: &str, mut extractor: Extractor) {
+fn single_thread(
+    files: &[PathBuf],
+    label: &str,
+    mut extractor: Extractor,
+    weights: Option<[f32; 5]>,
+) {
     let bytes: Vec<Vec<u8>> = files
         .iter()
         .map(|f| std::fs::read(f).expect("read"))
@@ -69,7 +84,7 @@ fn single_thread(files: &[PathBuf], label: &str, mut extractor: Extractor) {
             file.display().to_string(),
             &decoded.image,
             decoded.ppi.unwrap_or(500),
-            None,
+            weights.as_ref(),
             started,
         );
         let json = serde_json::to_string(&line).expect("json");

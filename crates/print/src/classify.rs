@@ -7,7 +7,10 @@
 //! ([`crate::flow`]). Its probabilities are mixed with those of a
 //! convolutional network that reads the orientation field itself
 //! ([`crate::field_net`]), which carries most of the decision
-//! ([`crate::model::Mix`]). Where no model is given, the textbook rules
+//! ([`crate::model::Mix`]). Where the finger is known, its weights (and
+//! its card's) are applied to the network's own probabilities instead,
+//! which they mend better ([`crate::model::Mix::for_priors`]). Where no
+//! model is given, the textbook rules
 //! on singular points alone decide (arch: none; loop: one core, one delta
 //! to its side; whorl: two deltas or two cores; tented arch: a delta under
 //! its core). The subtype is read by Henry's rules from the singular
@@ -19,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::flow;
 use crate::grid::Grid;
-use crate::model::Classifier;
+use crate::model::{most_likely, Classifier, Mix};
 use crate::orientation::OrientationField;
 use crate::ridge_count::{deltas_below_a_core, whorls_deltas};
 use crate::singular::{Core, SingularPoints};
@@ -35,9 +38,13 @@ pub struct Classification {
     pub subtype: Subtype,
     /// Probability of the class, 0–1.
     pub confidence: f32,
-    /// Every class's probability before anything beyond the print weighed
-    /// them (in [`PatternClass::ALL`] order), where a model gave them;
-    /// what [`crate::card_prior`] weighs with the card-mates'.
+    /// Every class's probability from the print alone, as what is known
+    /// beyond it (its finger, [`crate::finger_prior`]; its card,
+    /// [`crate::card_prior`]) weighs them, in [`PatternClass::ALL`] order:
+    /// the field network's own, sharpened ([`Mix::for_priors`]), where it
+    /// read the print, else the machines'; `None` without a model. The
+    /// class of a print whose finger is not known comes from the mix
+    /// instead, which is better there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probabilities: Option<[f32; 5]>,
 }
@@ -232,8 +239,11 @@ pub const FEATURES: usize = feature_len(SHIPPED_GRIDS)
 /// Classifies a print from its [`features`] and the field network's
 /// probabilities (see [`Classifier::probabilities`]), from the network alone
 /// without a feature model, or from its singular points by the rules
-/// without either; weighed by `weights` where more than the print is known
-/// (its finger, [`crate::finger_prior`]; its card, [`crate::card_prior`]).
+/// without either. Where more than the print is known (its finger,
+/// [`crate::finger_prior`]; its card, [`crate::card_prior`]), `weights`
+/// weigh the network's own probabilities ([`Mix::for_priors`]; the
+/// machines' where the network did not read the print), and the machines
+/// are not asked.
 /// The subtype reads the pseudo-ridges of
 /// `directions` (block units, foreground `mask`) as well as the points.
 pub fn classify(
@@ -245,29 +255,46 @@ pub fn classify(
     network: Option<&[f32; 5]>,
     weights: Option<&[f32; 5]>,
 ) -> Classification {
-    // The machines alone give their own vote beside their probabilities,
-    // from one evaluation.
-    let (probabilities, own_vote) = match (model, network) {
+    let (decision, probabilities) = match (model, network) {
+        // The machines alone give their own vote beside their
+        // probabilities, from one evaluation.
         (Some(model), None) => {
             let (vote, probabilities) = model.decide_and_predict(features);
-            (Some(probabilities), Some(vote))
+            let decision = match weights {
+                // Nothing beyond the print: their vote, as they were
+                // trained to give it.
+                None => vote,
+                Some(weights) => weighed(&probabilities, weights),
+            };
+            (decision, Some(probabilities))
         }
-        (Some(model), network) => (Some(model.probabilities(features, network)), None),
-        (None, network) => (network.copied(), None),
+        // What is known beyond the print weighs the network alone
+        // (`Mix::for_priors`); without it the mix is the better, and the
+        // machines are asked only then.
+        (model, Some(net)) => {
+            let probabilities = Mix::SHIPPED.for_priors(net);
+            let decision = match (weights, model) {
+                (Some(weights), _) => weighed(&probabilities, weights),
+                (None, Some(model)) => most_likely(&model.probabilities(features, network)),
+                (None, None) => most_likely(&probabilities),
+            };
+            (decision, Some(probabilities))
+        }
+        (None, None) => ((by_rules(points), 0.5), None),
     };
-    let (class, confidence) = match (own_vote, &probabilities) {
-        // Neither the network nor anything beyond the print: the machines'
-        // own vote, as they were trained to give it.
-        (Some(vote), _) if weights.is_none() => vote,
-        (_, Some(p)) => crate::model::most_likely(&crate::model::weigh(p, weights)),
-        (_, None) => (by_rules(points), 0.5),
-    };
+    let (class, confidence) = decision;
     Classification {
         class,
         subtype: subtype(class, points, directions, mask),
         confidence,
         probabilities,
     }
+}
+
+/// `probabilities` weighed by `weights`: the most likely class and its
+/// probability.
+fn weighed(probabilities: &[f32; 5], weights: &[f32; 5]) -> (PatternClass, f32) {
+    most_likely(&crate::model::weigh(probabilities, Some(weights)))
 }
 
 /// The textbook rules on singular points alone.

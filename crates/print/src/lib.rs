@@ -19,7 +19,8 @@
 //!    gradient energy and the grey level block by block; where the finger
 //!    is known, [`finger_prior`] weighs what that finger favours, and where
 //!    the whole card is, [`card_prior`] what its other fingers say of the
-//!    person ([`Extractor::extract_card`]);
+//!    person ([`Extractor::extract_card`]), both on the network's own
+//!    probabilities;
 //! 9. [`pattern::place`]: the singular points placed on the unsmoothed
 //!    field (smoothing draws a core and its delta together), and
 //!    [`ridge_count`]: the core–delta ridge counts between them (Holt's
